@@ -1,0 +1,130 @@
+package collectors
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Facts are the typed key/values extracted from an artifact. A value is one
+// of bool, int64, float64, string or []string; ValidateFacts rejects the
+// rest so nothing untyped reaches the store or the evaluator.
+//
+// Keys are shared vocabulary between collectors (which set them) and the
+// catalog (whose controls test them). A fact that was never collected is
+// "unknown", which is different from false: the evaluator shows it as an
+// evidence gap, not as a failure.
+type Facts map[string]any
+
+// Fact keys. Scope "endpoint" facts are emitted on Evidence with Endpoint
+// set, "api" facts with Endpoint empty. Booleans unless stated.
+const (
+	// ---- pre-runtime, from API descriptions (OpenAPI, GraphQL, proto) ----
+
+	// api: a machine-readable description exists and parsed.
+	FactSpecPresent = "spec.present"
+	// api (string): "openapi", "swagger", "graphql", "protobuf".
+	FactSpecFormat = "spec.format"
+	// api (string): the description's own version field ("3.0.3").
+	FactSpecVersion = "spec.version"
+	// api (int64): number of operations described.
+	FactSpecOperations = "spec.operations"
+	// api ([]string): security scheme types declared: apiKey, http-basic,
+	// http-bearer, http-<scheme>, oauth2, openIdConnect, mutualTLS.
+	FactSpecSecuritySchemes = "spec.security_schemes"
+	// api: every server URL is https (relative URLs do not count against).
+	FactSpecServersHTTPS = "spec.servers_https"
+	// api: info.version (or equivalent) is declared.
+	FactSpecVersionDeclared = "spec.version_declared"
+	// api: the API version is visible to clients (in the server URL or a
+	// /v1-style path prefix), so a breaking change can ship side by side.
+	FactSpecVersionedURL = "spec.versioned_url"
+	// api (string): owning team as declared by the description (x-owner,
+	// x-team...). Evidence of ownership; the inventory owner may also come
+	// from the source configuration.
+	FactInventoryOwner = "inventory.owner"
+
+	// endpoint: the operation requires authentication (effective security
+	// requirement is non-empty).
+	FactAuthDeclared = "auth.declared"
+	// endpoint: the operation is explicitly declared public (an empty
+	// security requirement overriding a global one); controls that need
+	// authentication treat such an endpoint as not applicable.
+	FactAuthPublic = "auth.public"
+	// endpoint ([]string): scheme types the operation accepts.
+	FactAuthSchemes = "auth.schemes"
+	// endpoint: every OAuth2/OIDC requirement on the operation names at
+	// least one scope (an authorization model per operation).
+	FactAuthScopesDeclared = "auth.scopes_declared"
+	// endpoint: every parameter and request body has a schema with a type.
+	FactRequestSchemaDefined = "request.schema_defined"
+	// endpoint: every string input is bounded (maxLength, enum, pattern or
+	// a bounded format), numbers have a maximum, arrays maxItems.
+	FactRequestBounded = "request.bounded"
+	// endpoint: object request bodies reject unknown properties
+	// (additionalProperties: false or unevaluatedProperties: false).
+	FactRequestStrict = "request.strict"
+	// endpoint: success responses have a schema (or no content).
+	FactResponseSchemaDefined = "response.schema_defined"
+	// endpoint: error responses are documented (a 4xx, plus 401/403 when
+	// the operation requires authentication).
+	FactResponseErrorsDocumented = "response.errors_documented"
+	// endpoint: a 429 response or rate-limit headers are documented.
+	FactResponseRateLimitDocumented = "response.ratelimit_documented"
+	// endpoint: the operation is marked deprecated.
+	FactDeprecated = "deprecated"
+	// endpoint: fields or the operation carry sensitivity annotations
+	// (x-pii, x-sensitive, x-data-classification and similar).
+	FactDataSensitivityAnnotated = "data.sensitivity_annotated"
+	// endpoint ([]string): JSON pointers of fields annotated as sensitive.
+	FactDataSensitiveFields = "data.sensitive_fields"
+	// endpoint: every string field in request and response schemas has a
+	// semantic type (format, pattern or enum).
+	FactDataSemanticTypes = "data.semantic_types"
+
+	// ---- runtime, from gateway configuration and traffic ----
+
+	FactTLSEnforced         = "tls.enforced"
+	FactAuthEnforced        = "auth.enforced"
+	FactAuthzEnforced       = "authz.enforced"
+	FactValidationEnforced  = "validation.enforced"
+	FactRateLimitEnabled    = "ratelimit.enabled"
+	FactTimeoutConfigured   = "timeout.configured"
+	FactBodySizeLimited     = "bodysize.limited"
+	FactLoggingEnabled      = "logging.enabled"
+	FactCORSRestricted      = "cors.restricted"
+	FactSecurityHeaders     = "headers.security"
+	FactAuthzFieldLevel     = "authz.field_level"
+	FactResponseValidated   = "response.validated"
+	FactResponseRedacted    = "response.redacted"
+	FactPolicyPerCall       = "policy.per_call"
+	FactEnforcementMode     = "enforcement.enforcing" // not monitor-only
+	FactMTLSUpstream        = "mtls.upstream"
+	FactEgressControlled    = "egress.controlled"
+	FactGatewayInSync       = "gateway.in_sync"     // gateway policy matches the spec
+	FactTrafficMonitored    = "traffic.monitored"   // shadow/anomaly detection from traffic
+	FactMaturityMetricsKept = "maturity.metrics"    // api: posture itself tracks this API
+	FactScanPresent         = "security_testing.ci" // api: scan results imported
+)
+
+// ValidateFacts checks that every value has one of the allowed types and
+// every key is non-empty, naming the first offender.
+func ValidateFacts(f Facts) error {
+	keys := make([]string, 0, len(f))
+	for k := range f {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if k == "" {
+			return fmt.Errorf("fact with empty key")
+		}
+		switch v := f[k].(type) {
+		case bool, int64, float64, string, []string:
+		case int:
+			f[k] = int64(v)
+		default:
+			return fmt.Errorf("fact %q: unsupported value type %T", k, v)
+		}
+	}
+	return nil
+}
