@@ -128,3 +128,23 @@ func ValidateFacts(f Facts) error {
 	}
 	return nil
 }
+
+// KnownFacts lists every fact key above; the catalog's validation uses it to
+// reject a control that tests a fact no collector can ever set.
+var KnownFacts = []string{
+	FactSpecPresent, FactSpecFormat, FactSpecVersion, FactSpecOperations,
+	FactSpecSecuritySchemes, FactSpecServersHTTPS, FactSpecVersionDeclared,
+	FactSpecVersionedURL, FactInventoryOwner,
+	FactAuthDeclared, FactAuthPublic, FactAuthSchemes, FactAuthScopesDeclared,
+	FactRequestSchemaDefined, FactRequestBounded, FactRequestStrict,
+	FactResponseSchemaDefined, FactResponseErrorsDocumented,
+	FactResponseRateLimitDocumented, FactDeprecated,
+	FactDataSensitivityAnnotated, FactDataSensitiveFields, FactDataSemanticTypes,
+	FactTLSEnforced, FactAuthEnforced, FactAuthzEnforced, FactValidationEnforced,
+	FactRateLimitEnabled, FactTimeoutConfigured, FactBodySizeLimited,
+	FactLoggingEnabled, FactCORSRestricted, FactSecurityHeaders,
+	FactAuthzFieldLevel, FactResponseValidated, FactResponseRedacted,
+	FactPolicyPerCall, FactEnforcementMode, FactMTLSUpstream,
+	FactEgressControlled, FactGatewayInSync, FactTrafficMonitored,
+	FactMaturityMetricsKept, FactScanPresent,
+}
