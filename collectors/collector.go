@@ -215,3 +215,24 @@ func Detect(name string, head []byte) string {
 	}
 	return ""
 }
+
+// Origins of endpoints: what kind of evidence says an endpoint exists.
+const (
+	OriginSpec    = "spec"
+	OriginGateway = "gateway"
+	OriginTraffic = "traffic"
+)
+
+// Originator is implemented by collectors whose endpoints do not come from
+// an API description; collectors without it are OriginSpec.
+type Originator interface {
+	Origin() string
+}
+
+// OriginOf returns the origin of c's endpoints.
+func OriginOf(c Collector) string {
+	if o, ok := c.(Originator); ok {
+		return o.Origin()
+	}
+	return OriginSpec
+}

@@ -1,0 +1,120 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/posture-dev/posture/collectors"
+)
+
+// Limits bound what one collection may produce, so a hostile or runaway
+// input cannot exhaust memory before anything is written.
+type Limits struct {
+	MaxRecords       int   // APIs + endpoints + evidence + findings
+	MaxArtifactBytes int64 // sum of distinct artifacts' sizes
+}
+
+// DefaultLimits allow a very large spec (tens of thousands of operations)
+// with room to spare.
+var DefaultLimits = Limits{MaxRecords: 2_000_000, MaxArtifactBytes: 512 << 20}
+
+// buffer is the Sink a collector writes into: everything is kept in memory
+// and written in one transaction when Collect returns without error, so a
+// failed collection leaves nothing behind and parsing never holds the
+// database's write lock.
+type buffer struct {
+	ctx       context.Context
+	lim       Limits
+	now       time.Time
+	apis      []collectors.API
+	endpoints []collectors.Endpoint
+	evidence  []collectors.Evidence
+	findings  []collectors.Finding
+	artifacts map[*collectors.Artifact]bool
+	artBytes  int64
+}
+
+func newBuffer(ctx context.Context, lim Limits, now time.Time) *buffer {
+	return &buffer{ctx: ctx, lim: lim, now: now, artifacts: map[*collectors.Artifact]bool{}}
+}
+
+func (b *buffer) count() int {
+	return len(b.apis) + len(b.endpoints) + len(b.evidence) + len(b.findings)
+}
+
+func (b *buffer) admit() error {
+	if err := b.ctx.Err(); err != nil {
+		return err
+	}
+	if b.count() >= b.lim.MaxRecords {
+		return fmt.Errorf("collection exceeds %d records", b.lim.MaxRecords)
+	}
+	return nil
+}
+
+func (b *buffer) API(a collectors.API) error {
+	if err := b.admit(); err != nil {
+		return err
+	}
+	if a.Name == "" {
+		return fmt.Errorf("API with an empty name")
+	}
+	b.apis = append(b.apis, a)
+	return nil
+}
+
+func (b *buffer) Endpoint(e collectors.Endpoint) error {
+	if err := b.admit(); err != nil {
+		return err
+	}
+	if e.API == "" || e.Method == "" || e.Path == "" {
+		return fmt.Errorf("endpoint %q %q of API %q: API, method and path are required", e.Method, e.Path, e.API)
+	}
+	b.endpoints = append(b.endpoints, e)
+	return nil
+}
+
+func (b *buffer) Evidence(ev collectors.Evidence) error {
+	if err := b.admit(); err != nil {
+		return err
+	}
+	if ev.API == "" {
+		return fmt.Errorf("evidence without an API")
+	}
+	if ev.Artifact == nil {
+		return fmt.Errorf("evidence for API %q without an artifact", ev.API)
+	}
+	if err := collectors.ValidateFacts(ev.Facts); err != nil {
+		return fmt.Errorf("evidence for API %q at %s: %w", ev.API, ev.Location, err)
+	}
+	if !b.artifacts[ev.Artifact] {
+		b.artifacts[ev.Artifact] = true
+		b.artBytes += int64(len(ev.Artifact.Data))
+		if b.artBytes > b.lim.MaxArtifactBytes {
+			return fmt.Errorf("artifacts exceed %d bytes", b.lim.MaxArtifactBytes)
+		}
+	}
+	if ev.ObservedAt.IsZero() {
+		ev.ObservedAt = b.now
+	}
+	b.evidence = append(b.evidence, ev)
+	return nil
+}
+
+func (b *buffer) Finding(f collectors.Finding) error {
+	if err := b.admit(); err != nil {
+		return err
+	}
+	if f.API == "" || f.Tool == "" || f.RuleID == "" {
+		return fmt.Errorf("finding %q: API, tool and rule id are required", f.Title)
+	}
+	switch f.Severity {
+	case collectors.SeverityCritical, collectors.SeverityHigh, collectors.SeverityMedium,
+		collectors.SeverityLow, collectors.SeverityInfo:
+	default:
+		return fmt.Errorf("finding %q: unknown severity %q", f.Title, f.Severity)
+	}
+	b.findings = append(b.findings, f)
+	return nil
+}

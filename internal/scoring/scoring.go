@@ -1,0 +1,239 @@
+// Package scoring assembles what the store knows about an API (current
+// evidence facts, findings, score history) into the evaluator's input,
+// runs controls.Evaluate, and keeps the latest assessment and a daily
+// snapshot per API.
+package scoring
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/posture-dev/posture/catalog"
+	"github.com/posture-dev/posture/collectors"
+	"github.com/posture-dev/posture/controls"
+	"github.com/posture-dev/posture/internal/store"
+)
+
+// Service evaluates and stores assessments.
+type Service struct {
+	Store   *store.Store
+	Catalog *catalog.Catalog
+	Options controls.Options // Now is ignored; Service.Now is used
+	Now     func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Rescore evaluates the given APIs and stores the results.
+func (s *Service) Rescore(ctx context.Context, apiIDs []int64) error {
+	for _, id := range apiIDs {
+		if _, err := s.RescoreAPI(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RescoreAll evaluates every API (the daily job: freshness changes with
+// time even when no evidence arrives).
+func (s *Service) RescoreAll(ctx context.Context) error {
+	var ids []int64
+	if err := s.Store.DB.WithContext(ctx).Model(&store.API{}).Order("id").Pluck("id", &ids).Error; err != nil {
+		return fmt.Errorf("scoring: list apis: %w", err)
+	}
+	return s.Rescore(ctx, ids)
+}
+
+// Evaluate computes the assessment of one API without storing it.
+func (s *Service) Evaluate(ctx context.Context, apiID int64) (controls.Assessment, error) {
+	in, err := s.Input(ctx, apiID)
+	if err != nil {
+		return controls.Assessment{}, err
+	}
+	opt := s.Options
+	opt.Now = s.now()
+	return controls.Evaluate(s.Catalog, in, opt), nil
+}
+
+// RescoreAPI evaluates one API and stores the assessment and today's
+// snapshot.
+func (s *Service) RescoreAPI(ctx context.Context, apiID int64) (controls.Assessment, error) {
+	a, err := s.Evaluate(ctx, apiID)
+	if err != nil {
+		return a, err
+	}
+	body, err := json.Marshal(a)
+	if err != nil {
+		return a, fmt.Errorf("scoring: api %d: %w", apiID, err)
+	}
+	now := s.now()
+	row := store.Assessment{APIID: apiID, Level: a.Level, Body: string(body), ComputedAt: now}
+	for _, r := range a.Results {
+		if r.Status == controls.StatusUnknown {
+			row.Unknown++
+		}
+	}
+	for _, c := range a.Cells {
+		switch c.Cell {
+		case catalog.Cells[0]:
+			row.PreBasic = c.Score
+		case catalog.Cells[1]:
+			row.PreAdv = c.Score
+		case catalog.Cells[2]:
+			row.RunBasic = c.Score
+		case catalog.Cells[3]:
+			row.RunAdv = c.Score
+		}
+	}
+	snap := store.Snapshot{APIID: apiID, Day: now.Format("2006-01-02"), Level: row.Level,
+		PreBasic: row.PreBasic, PreAdv: row.PreAdv, RunBasic: row.RunBasic, RunAdv: row.RunAdv, ComputedAt: now}
+	err = s.Store.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error; err != nil {
+			return err
+		}
+		return tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&snap).Error
+	})
+	if err != nil {
+		return a, fmt.Errorf("scoring: store assessment of api %d: %w", apiID, err)
+	}
+	return a, nil
+}
+
+// Current returns the stored assessment of an API, computing it when none
+// is stored yet.
+func (s *Service) Current(ctx context.Context, apiID int64) (controls.Assessment, time.Time, error) {
+	var row store.Assessment
+	err := s.Store.DB.WithContext(ctx).Where("api_id = ?", apiID).Limit(1).Find(&row).Error
+	if err != nil {
+		return controls.Assessment{}, time.Time{}, fmt.Errorf("scoring: api %d: %w", apiID, err)
+	}
+	if row.APIID == 0 {
+		a, err := s.RescoreAPI(ctx, apiID)
+		return a, s.now(), err
+	}
+	var a controls.Assessment
+	if err := json.Unmarshal([]byte(row.Body), &a); err != nil {
+		return a, row.ComputedAt, fmt.Errorf("scoring: api %d: stored assessment: %w", apiID, err)
+	}
+	return a, row.ComputedAt, nil
+}
+
+// Input gathers the evaluator's input for one API. The current evidence
+// of a source is what its latest successful run said about the API: an
+// operation removed from a spec disappears with the next collection,
+// while its old evidence stays in the log.
+func (s *Service) Input(ctx context.Context, apiID int64) (controls.APIInput, error) {
+	db := s.Store.DB.WithContext(ctx)
+	var api store.API
+	if err := db.First(&api, apiID).Error; err != nil {
+		return controls.APIInput{}, fmt.Errorf("scoring: api %d: %w", apiID, err)
+	}
+	in := controls.APIInput{Name: api.Name, Owner: api.Owner, APIFacts: map[string]controls.Observation{}}
+	var recs []store.Evidence
+	err := db.Raw(`SELECT e.* FROM evidence e
+		JOIN (SELECT source, MAX(run_id) AS run_id FROM evidence WHERE api_id = ? GROUP BY source) l
+		  ON e.source = l.source AND e.run_id = l.run_id
+		WHERE e.api_id = ? ORDER BY e.seq`, apiID, apiID).Scan(&recs).Error
+	if err != nil {
+		return in, fmt.Errorf("scoring: api %q: evidence: %w", api.Name, err)
+	}
+	eps := map[string]*controls.EndpointInput{}
+	for _, r := range recs {
+		var facts collectors.Facts
+		if err := json.Unmarshal([]byte(r.Facts), &facts); err != nil {
+			return in, fmt.Errorf("scoring: evidence %d: facts: %w", r.ID, err)
+		}
+		target := in.APIFacts
+		if r.EndpointKey != "" {
+			ep := eps[r.EndpointKey]
+			if ep == nil {
+				ep = &controls.EndpointInput{Key: r.EndpointKey, Facts: map[string]controls.Observation{}}
+				eps[r.EndpointKey] = ep
+			}
+			target = ep.Facts
+		}
+		for k, v := range facts {
+			obs := controls.Observation{Value: typed(v), EvidenceID: r.ID, Hash: r.Hash, Source: r.Source, ObservedAt: r.ObservedAt}
+			// Records are in seq order, so a later one wins unless it
+			// observed an older state.
+			if prev, ok := target[k]; ok && prev.ObservedAt.After(obs.ObservedAt) {
+				continue
+			}
+			target[k] = obs
+		}
+	}
+	keys := make([]string, 0, len(eps))
+	for k := range eps {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		ep := eps[k]
+		if o, ok := ep.Facts[collectors.FactDeprecated]; ok {
+			ep.Deprecated, _ = o.Value.(bool)
+		}
+		in.Endpoints = append(in.Endpoints, *ep)
+	}
+	var fs []store.Finding
+	if err := db.Where("api_id = ?", apiID).Find(&fs).Error; err != nil {
+		return in, fmt.Errorf("scoring: api %q: findings: %w", api.Name, err)
+	}
+	epKeys := map[int64]string{}
+	for _, f := range fs {
+		fi := controls.FindingInput{ID: f.ID, Title: f.Title, Severity: f.Severity, Status: f.Status, OWASP: f.OWASP}
+		if f.DueAt != nil {
+			fi.DueAt = *f.DueAt
+		}
+		if f.AcceptedUntil != nil {
+			fi.AcceptedUntil = *f.AcceptedUntil
+		}
+		if f.EndpointID != nil {
+			if _, ok := epKeys[*f.EndpointID]; !ok {
+				var e store.Endpoint
+				if db.First(&e, *f.EndpointID).Error == nil {
+					epKeys[*f.EndpointID] = e.Key()
+				}
+			}
+			fi.Endpoint = epKeys[*f.EndpointID]
+		}
+		in.Findings = append(in.Findings, fi)
+	}
+	var days int64
+	if err := db.Model(&store.Snapshot{}).Where("api_id = ?", apiID).Count(&days).Error; err != nil {
+		return in, fmt.Errorf("scoring: api %q: snapshots: %w", api.Name, err)
+	}
+	in.SnapshotDays = int(days)
+	return in, nil
+}
+
+// typed turns JSON-decoded values back into the fact types: numbers come
+// back as float64 (integral ones become int64), lists as []any.
+func typed(v any) any {
+	switch x := v.(type) {
+	case float64:
+		if x == float64(int64(x)) {
+			return int64(x)
+		}
+		return x
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return v
+}

@@ -1,0 +1,208 @@
+package store
+
+import (
+	"time"
+)
+
+// API is a row of apis. BaseURLs and Tags hold JSON arrays.
+type API struct {
+	ID             int64
+	Name           string
+	Title          string
+	Version        string
+	Owner          string
+	Contact        string
+	Description    string
+	Environment    string
+	BaseURLs       string `gorm:"column:base_urls"`
+	Tags           string
+	Classification string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Endpoint is a row of endpoints.
+type Endpoint struct {
+	ID          int64
+	APIID       int64 `gorm:"column:api_id"`
+	Protocol    string
+	Method      string
+	Path        string
+	OperationID string
+	Summary     string
+	Deprecated  bool
+	InSpec      bool
+	InGateway   bool
+	InTraffic   bool
+	FirstSeen   time.Time
+	LastSeen    time.Time
+}
+
+// Key is "METHOD path", as collectors.Endpoint.Key.
+func (e Endpoint) Key() string { return e.Method + " " + e.Path }
+
+// Source is a row of sources.
+type Source struct {
+	ID        int64
+	Name      string
+	Kind      string
+	Schedule  string
+	Config    string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Run statuses and triggers.
+const (
+	RunRunning   = "running"
+	RunSucceeded = "succeeded"
+	RunFailed    = "failed"
+
+	TriggerSchedule = "schedule"
+	TriggerManual   = "manual"
+	TriggerStartup  = "startup"
+	TriggerIngest   = "ingest"
+)
+
+// Run is a row of collector_runs.
+type Run struct {
+	ID         int64
+	SourceID   int64
+	Trigger    string
+	Status     string
+	StartedAt  time.Time
+	FinishedAt *time.Time
+	APIs       int `gorm:"column:apis"`
+	Endpoints  int
+	Evidence   int
+	Findings   int
+	Error      string
+}
+
+// TableName maps Run to collector_runs.
+func (Run) TableName() string { return "collector_runs" }
+
+// Artifact is a row of artifacts.
+type Artifact struct {
+	SHA256      string `gorm:"column:sha256;primaryKey"`
+	Name        string
+	ContentType string
+	Size        int64
+	Data        []byte
+	CreatedAt   time.Time
+}
+
+// Evidence is a row of evidence.
+type Evidence struct {
+	ID               int64
+	Seq              int64
+	RunID            *int64
+	Source           string
+	Collector        string
+	CollectorVersion string
+	APIID            int64  `gorm:"column:api_id"`
+	EndpointID       *int64 `gorm:"column:endpoint_id"`
+	APIName          string `gorm:"column:api_name"`
+	EndpointKey      string
+	ArtifactSHA256   string `gorm:"column:artifact_sha256"`
+	Location         string
+	Facts            string
+	ObservedAt       time.Time
+	RecordedAt       time.Time
+	PrevHash         string
+	Hash             string
+}
+
+// TableName maps Evidence to evidence.
+func (Evidence) TableName() string { return "evidence" }
+
+// Finding is a row of findings.
+type Finding struct {
+	ID            int64
+	APIID         int64  `gorm:"column:api_id"`
+	EndpointID    *int64 `gorm:"column:endpoint_id"`
+	Fingerprint   string
+	Tool          string
+	RuleID        string
+	Title         string
+	Description   string
+	Severity      string
+	RawSeverity   string
+	CWE           int    `gorm:"column:cwe"`
+	OWASP         string `gorm:"column:owasp"`
+	Location      string
+	Remediation   string
+	Status        string
+	Assignee      string
+	DueAt         *time.Time
+	AcceptedUntil *time.Time
+	FirstSeen     time.Time
+	LastSeen      time.Time
+	UpdatedAt     time.Time
+}
+
+// Assessment is a row of assessments: the latest evaluation of an API.
+type Assessment struct {
+	APIID      int64 `gorm:"column:api_id;primaryKey"`
+	Level      int
+	PreBasic   float64
+	PreAdv     float64
+	RunBasic   float64
+	RunAdv     float64
+	Unknown    int
+	Body       string
+	ComputedAt time.Time
+}
+
+// Snapshot is a row of score_snapshots.
+type Snapshot struct {
+	APIID      int64  `gorm:"column:api_id;primaryKey"`
+	Day        string `gorm:"primaryKey"`
+	Level      int
+	PreBasic   float64
+	PreAdv     float64
+	RunBasic   float64
+	RunAdv     float64
+	ComputedAt time.Time
+}
+
+// TableName maps Snapshot to score_snapshots.
+func (Snapshot) TableName() string { return "score_snapshots" }
+
+// Token is a row of api_tokens.
+type Token struct {
+	ID         int64
+	Name       string
+	TokenHash  string
+	Role       string
+	Team       string
+	CreatedAt  time.Time
+	ExpiresAt  *time.Time
+	RevokedAt  *time.Time
+	LastUsedAt *time.Time
+}
+
+// TableName maps Token to api_tokens.
+func (Token) TableName() string { return "api_tokens" }
+
+// Session is a row of sessions.
+type Session struct {
+	IDHash    string `gorm:"column:id_hash;primaryKey"`
+	TokenID   int64
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// AuditEntry is a row of audit_log.
+type AuditEntry struct {
+	ID         int64
+	At         time.Time
+	Actor      string
+	Action     string
+	Object     string
+	Detail     string
+	RemoteAddr string
+}
+
+// TableName maps AuditEntry to audit_log.
+func (AuditEntry) TableName() string { return "audit_log" }
