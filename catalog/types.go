@@ -78,6 +78,8 @@ type OWASPCategory struct {
 	ID    string `yaml:"id" json:"id"` // "API1:2023"
 	Title string `yaml:"title" json:"title"`
 	CWE   []int  `yaml:"cwe" json:"cwe"`
+	// URL is the category's page on owasp.org.
+	URL string `yaml:"url" json:"url,omitempty"`
 }
 
 // NISTControl is an SP 800-53 rev5 control or enhancement from the

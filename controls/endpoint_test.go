@@ -37,14 +37,14 @@ func TestEndpointScope(t *testing.T) {
 			ep("GET /c", "auth.declared", true), ep("GET /d", "auth.declared", false)},
 			StatusPartial, 0.5, 2, 4, false, []string{"GET /b", "GET /d"}, []string{"2 of 4 applicable endpoints satisfy auth.declared; 2 do not (e.g. GET /b, GET /d)"}},
 		{"all unknown, missing", authCheck, []EndpointInput{ep("GET /a"), ep("GET /b", "other", true)},
-			StatusUnknown, 0, 0, 2, false, nil, []string{"none of the 2 applicable endpoints has current evidence", "2 with no evidence"}},
+			StatusUnknown, 0, 0, 2, false, nil, []string{"none of the 2 applicable endpoints has current evidence", "2 missing evidence"}},
 		{"all unknown, stale", authCheck, []EndpointInput{
 			ep("GET /a", "auth.declared", aged(true, 40)), ep("GET /b", "auth.declared", aged(true, 50))},
 			StatusUnknown, 0, 0, 2, true, nil, []string{"2 with evidence older than 30 days, the oldest 50 days old"}},
 		{"unknown among known counts as not satisfying", authCheck, []EndpointInput{
 			ep("GET /a", "auth.declared", true), ep("GET /b", "auth.declared", true),
 			ep("GET /c", "auth.declared", false), ep("GET /d")},
-			StatusPartial, 0.5, 2, 4, false, []string{"GET /c"}, []string{"2 of 4", "1 does not (e.g. GET /c)", "1 lacked evidence and is counted as not satisfying (1 with no evidence, e.g. GET /d)"}},
+			StatusPartial, 0.5, 2, 4, false, []string{"GET /c"}, []string{"2 of 4", "1 does not (e.g. GET /c)", "1 lacked evidence and is counted as not satisfying (1 missing evidence, e.g. GET /d)"}},
 		{"satisfying and unknown only is partial", authCheck, []EndpointInput{
 			ep("GET /a", "auth.declared", true), ep("GET /b", "auth.declared", aged(true, 90))},
 			StatusPartial, 0.5, 1, 2, true, nil, []string{"1 of 2", "1 lacked evidence", "older than 30 days, the oldest 90 days old"}},

@@ -109,7 +109,20 @@ func (e env) apiCheck(chk catalog.Check, facts map[string]Observation, r *Result
 	default:
 		r.Status = StatusUnknown
 		r.Stale, _ = g.stale()
-		r.Reason = "Unknown: " + e.unknownReason(g.unknowns()) + "."
+		r.Reason = "Unknown: " + e.unknownReason(g.unknowns())
+		if f := g.failures(); len(f) == 0 && g.AnyState == stateUnknown {
+			// Say which alternatives are known not to hold.
+			var no []string
+			for _, fe := range g.Any {
+				if fe.State == stateFailing {
+					no = append(no, fe.Key+" "+describeValue(fe.Obs.Value))
+				}
+			}
+			if len(no) > 0 {
+				r.Reason += " (" + strings.Join(no, ", ") + ")"
+			}
+		}
+		r.Reason += "."
 	}
 }
 
@@ -254,7 +267,7 @@ func (e env) unknownEndpoints(unk []endpointOutcome) unknownNote {
 	}
 	var parts []string
 	if len(missing) > 0 {
-		parts = append(parts, fmt.Sprintf("%d with no evidence, e.g. %s", len(missing), examples(missing)))
+		parts = append(parts, fmt.Sprintf("%d missing evidence, e.g. %s", len(missing), examples(missing)))
 	}
 	if len(stale) > 0 {
 		parts = append(parts, fmt.Sprintf("%d with evidence older than %s, the oldest %s", len(stale), e.window(), e.age(oldest.t)))

@@ -81,7 +81,7 @@ func TestAPIScope(t *testing.T) {
 		{"any none satisfies", apiCheck(nil, "x", "y"), facts("x", false, "y", int64(0)),
 			StatusFail, 0, 0, false, 2, []string{"none of x, y holds"}},
 		{"any false and missing is unknown", apiCheck(nil, "x", "y"), facts("x", false),
-			StatusUnknown, 0, 0, false, 1, []string{"no evidence for y"}},
+			StatusUnknown, 0, 0, false, 1, []string{"Unknown: no evidence for y (x is false)."}},
 		{"any false and stale is unknown stale", apiCheck(nil, "x", "y"), facts("x", false, "y", aged(true, 40)),
 			StatusUnknown, 0, 0, true, 2, []string{"y evidence is 40 days old"}},
 		{"all and any: any fails", apiCheck([]string{"a"}, "x"), facts("a", true, "x", false),

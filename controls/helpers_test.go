@@ -45,7 +45,9 @@ func prb(id string, chk catalog.Check, owasp ...string) catalog.Control {
 	return ctl(id, catalog.TierPreRuntime, catalog.LevelBasic, chk, owasp...)
 }
 
-func newCat(ctls ...catalog.Control) *catalog.Catalog { return &catalog.Catalog{Version: "test", Controls: ctls} }
+func newCat(ctls ...catalog.Control) *catalog.Catalog {
+	return &catalog.Catalog{Version: "test", Controls: ctls}
+}
 
 // one evaluates a one-control catalog and returns its result.
 func one(t *testing.T, c catalog.Control, in APIInput, opt Options) Result {

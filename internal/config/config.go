@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -62,11 +63,13 @@ type Source struct {
 	Timeout    Duration          `yaml:"timeout"`
 	RunAtStart bool              `yaml:"run_at_start"`
 	Options    map[string]string `yaml:"options"`
+	// FS, when set, is read instead of the OS (the demo's embedded data).
+	FS fs.FS `yaml:"-"`
 }
 
 // Collector returns the collector's view of the source.
 func (s Source) Collector() collectors.Source {
-	return collectors.Source{Name: s.Name, Kind: s.Kind, Paths: s.Paths, API: s.API, Owner: s.Owner, Options: s.Options}
+	return collectors.Source{Name: s.Name, Kind: s.Kind, Paths: s.Paths, FS: s.FS, API: s.API, Owner: s.Owner, Options: s.Options}
 }
 
 // Duration is a time.Duration written as "30m", "720h" or "30d".

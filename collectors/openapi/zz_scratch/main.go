@@ -16,7 +16,9 @@ func main() {
 	var ms runtime.MemStats
 	t := time.Now()
 	cfg := datamodel.NewDocumentConfiguration()
-	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	cfg.SkipExternalRefResolution = os.Getenv("SKIPEXT") != ""
+	cfg.MergeReferencedProperties = false
 	doc, err := libopenapi.NewDocumentWithConfiguration(data, cfg)
 	if err != nil {
 		fmt.Println("err", err)

@@ -1,0 +1,395 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/posture-dev/posture/collectors"
+	"github.com/posture-dev/posture/internal/app"
+	"github.com/posture-dev/posture/internal/auth"
+	"github.com/posture-dev/posture/internal/config"
+	"github.com/posture-dev/posture/internal/evidence"
+	"github.com/posture-dev/posture/internal/ingest"
+	"github.com/posture-dev/posture/internal/schedule"
+	"github.com/posture-dev/posture/internal/store"
+)
+
+func runCollect(ctx context.Context, args []string, out, errOut io.Writer) error {
+	fs := newFlags("collect", "[--config FILE] [--source NAME] [--db DSN]", `
+Runs every configured source once (or only --source), one after another,
+printing each result. A failing source is recorded as failed and the
+others still run; the exit status is 1 if any failed.`, errOut)
+	cfgPath := fs.String("config", "posture.yaml", "config file")
+	only := fs.String("source", "", "run only this source")
+	db := fs.String("db", "", "database (overrides the config)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*cfgPath, *db, "")
+	if err != nil {
+		return err
+	}
+	if len(cfg.Sources) == 0 {
+		return fmt.Errorf("%s: no sources configured", *cfgPath)
+	}
+	a, err := app.Open(ctx, cfg, newLogger(io.Discard))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	sched, err := schedule.New(a.Ingest, nil, cfg.Sources, a.Log)
+	if err != nil {
+		return err
+	}
+	defer sched.Shutdown()
+	failed := 0
+	err = sched.RunAll(ctx, *only, store.TriggerManual, func(name string, st ingest.Stats, err error) {
+		if err != nil {
+			failed++
+			fmt.Fprintf(out, "FAIL  %-24s run %d: %v\n", name, st.RunID, err)
+			return
+		}
+		fmt.Fprintf(out, "ok    %-24s run %d: %d APIs, %d endpoints, %d evidence, %d findings (%d new)\n",
+			name, st.RunID, st.APIs, st.Endpoints, st.Evidence, st.Findings, st.NewFindings)
+	})
+	if errors.Is(err, schedule.ErrUnknownSource) {
+		return err
+	}
+	if failed > 0 {
+		return exitError{code: 1, err: fmt.Errorf("%d source(s) failed", failed)}
+	}
+	return nil
+}
+
+// ingestResult is one line of `ingest --json`: the contract scripts rely on.
+type ingestResult struct {
+	File        string `json:"file"`
+	Kind        string `json:"kind"`
+	OK          bool   `json:"ok"`
+	Error       string `json:"error,omitempty"`
+	APIs        int    `json:"apis"`
+	Endpoints   int    `json:"endpoints"`
+	Evidence    int    `json:"evidence"`
+	Findings    int    `json:"findings"`
+	NewFindings int    `json:"new_findings"`
+}
+
+// detectHead is how much of a file auto-detection reads.
+const detectHead = 64 << 10
+
+func runIngest(ctx context.Context, args []string, out, errOut io.Writer) error {
+	fs := newFlags("ingest", "[--kind KIND] [--api NAME] [--owner TEAM] [--json] PATH...", `
+Imports files directly. Each file is detected (or --kind), collected and
+stored in its own transaction: a bad file is reported with the place at
+fault and stores nothing, and the other files still import. Directories
+are walked. With --json, one JSON object per file is printed:
+  {"file","kind","ok","error","apis","endpoints","evidence","findings","new_findings"}
+Exit status 1 if any file failed.`, errOut)
+	kind := fs.String("kind", "", "collector kind (default: detected per file; known: "+strings.Join(collectors.Kinds(), ", ")+")")
+	api := fs.String("api", "", "assign everything imported to this API name")
+	owner := fs.String("owner", "", "owning team when the file does not name one")
+	asJSON := fs.Bool("json", false, "print one JSON object per file")
+	db := fs.String("db", "", "database: SQLite file (default $POSTURE_DATA/posture.db)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return exitError{code: 2, err: errors.New("ingest: no PATH given")}
+	}
+	files, err := expand(fs.Args())
+	if err != nil {
+		return err
+	}
+	cfg, _ := loadConfig("", *db, "")
+	a, err := app.Open(ctx, cfg, newLogger(io.Discard))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	enc := json.NewEncoder(out)
+	failed := 0
+	for i, f := range files {
+		res := ingestResult{File: f, Kind: *kind}
+		if res.Kind == "" {
+			res.Kind, err = detect(f)
+		}
+		if err == nil && res.Kind == "" {
+			err = fmt.Errorf("%s: not a recognised format (use --kind; known: %s)", f, strings.Join(collectors.Kinds(), ", "))
+		}
+		var st ingest.Stats
+		if err == nil {
+			src := collectors.Source{Name: "ingest-" + res.Kind, Kind: res.Kind, Paths: []string{f}, API: *api, Owner: *owner}
+			st, err = a.Ingest.Run(ctx, src, store.TriggerIngest)
+		}
+		res.OK = err == nil
+		if err != nil {
+			failed++
+			res.Error = err.Error()
+		}
+		res.APIs, res.Endpoints, res.Evidence, res.Findings, res.NewFindings = st.APIs, st.Endpoints, st.Evidence, st.Findings, st.NewFindings
+		if *asJSON {
+			_ = enc.Encode(res)
+		} else if res.OK {
+			fmt.Fprintf(out, "[%d/%d] ok    %s (%s): %d APIs, %d endpoints, %d evidence, %d findings (%d new)\n",
+				i+1, len(files), f, res.Kind, res.APIs, res.Endpoints, res.Evidence, res.Findings, res.NewFindings)
+		} else {
+			fmt.Fprintf(out, "[%d/%d] FAIL  %s\n", i+1, len(files), res.Error)
+		}
+		err = nil
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	if failed > 0 {
+		return exitError{code: 1, err: fmt.Errorf("%d of %d file(s) failed", failed, len(files))}
+	}
+	return nil
+}
+
+// expand turns paths into files, walking directories (sorted, skipping
+// hidden entries).
+func expand(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("ingest: %w", err)
+		}
+		if !info.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if strings.HasPrefix(d.Name(), ".") && path != p {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.Type().IsRegular() {
+				out = append(out, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("ingest: %w", err)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func detect(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	head := make([]byte, detectHead)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return collectors.Detect(path, head[:n]), nil
+}
+
+func runVerify(ctx context.Context, args []string, out, errOut io.Writer) error {
+	fs := newFlags("verify", "[--db DSN] [--json]", `
+Walks the whole evidence log in order and checks that every record's hash
+matches its content, every record links to the one before it, every raw
+artifact matches its SHA-256, and the chain head matches the last record.
+Exit status 1 when anything does not verify.`, errOut)
+	db := fs.String("db", "", "database (default $POSTURE_DATA/posture.db)")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, _ := loadConfig("", *db, "")
+	a, err := app.Open(ctx, cfg, newLogger(io.Discard))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	start := time.Now()
+	last := time.Now()
+	rep, err := evidence.Verify(ctx, a.Store.DB, func(n int64) {
+		if time.Since(last) > time.Second {
+			fmt.Fprintf(errOut, "verified %d records…\n", n)
+			last = time.Now()
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		_ = json.NewEncoder(out).Encode(rep)
+	} else {
+		fmt.Fprintf(out, "%d evidence records, %d artifacts checked in %s\n", rep.Records, rep.Artifacts, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(out, "chain head: seq %d, %s\n", rep.HeadSeq, orNone(rep.HeadHash))
+		for _, p := range rep.Problems {
+			fmt.Fprintln(out, "PROBLEM:", p)
+		}
+		if rep.OK {
+			fmt.Fprintln(out, "OK: the evidence chain verifies")
+		}
+	}
+	if !rep.OK {
+		return exitError{code: 1, err: errors.New("evidence chain does NOT verify")}
+	}
+	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(empty log)"
+	}
+	return s
+}
+
+func runMigrate(ctx context.Context, args []string, out, errOut io.Writer) error {
+	fs := newFlags("migrate", "[--db DSN] [--status]", `
+Applies the embedded database migrations not yet applied (serve, collect
+and ingest also do this at start). --status lists pending ones only.`, errOut)
+	db := fs.String("db", "", "database (default $POSTURE_DATA/posture.db)")
+	status := fs.Bool("status", false, "list pending migrations without applying them")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, _ := loadConfig("", *db, "")
+	st, err := store.Open(ctx, cfg.DB, newLogger(errOut))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if *status {
+		pending, err := st.Pending(ctx)
+		if err != nil {
+			// No schema_migrations table yet: everything is pending.
+			all, merr := st.Migrations()
+			if merr != nil {
+				return merr
+			}
+			for _, m := range all {
+				pending = append(pending, m.Name)
+			}
+		}
+		if len(pending) == 0 {
+			fmt.Fprintln(out, "up to date:", st.Path)
+		}
+		for _, p := range pending {
+			fmt.Fprintln(out, "pending:", p)
+		}
+		return nil
+	}
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintln(out, "up to date:", st.Path)
+	}
+	for _, m := range applied {
+		fmt.Fprintln(out, "applied:", m)
+	}
+	return nil
+}
+
+func runToken(ctx context.Context, args []string, out, errOut io.Writer) error {
+	if len(args) == 0 || (args[0] != "create" && args[0] != "list" && args[0] != "revoke") {
+		fmt.Fprint(errOut, `Usage:
+  posture token create --name NAME --role admin|auditor|team|viewer [--team TEAM] [--expires 90d]
+  posture token list
+  posture token revoke ID
+
+Tokens authenticate API calls (Authorization: Bearer <token>) and log people
+in to the dashboards. Only a hash is stored: the token is shown once.
+`)
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			return nil
+		}
+		return exitError{code: 2, err: errors.New("token: create, list or revoke")}
+	}
+	fs := newFlags("token "+args[0], "", "Manage access tokens.", errOut)
+	name := fs.String("name", "", "who or what the token is for")
+	role := fs.String("role", "", "admin, auditor, team or viewer")
+	team := fs.String("team", "", "team (owner) a team token is limited to")
+	expires := fs.String("expires", "90d", "lifetime (e.g. 24h, 90d; 0 for none)")
+	db := fs.String("db", "", "database (default $POSTURE_DATA/posture.db)")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	cfg, _ := loadConfig("", *db, "")
+	a, err := app.Open(ctx, cfg, newLogger(io.Discard))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	switch args[0] {
+	case "create":
+		if *name == "" || *role == "" {
+			return exitError{code: 2, err: errors.New("token create: --name and --role are required")}
+		}
+		var ttl time.Duration
+		if *expires != "0" {
+			if ttl, err = config.ParseDuration(*expires); err != nil {
+				return exitError{code: 2, err: fmt.Errorf("token create: --expires: %w", err)}
+			}
+		}
+		secret, t, err := a.Auth.CreateToken(ctx, *name, *role, *team, ttl)
+		if err != nil {
+			return err
+		}
+		_ = auth.Audit(ctx, a.Store.DB, "cli", "token.create", fmt.Sprint(t.ID), "role="+t.Role, "")
+		fmt.Fprintf(errOut, "token %d for %q (%s) created; it is shown once:\n", t.ID, t.Name, t.Role)
+		fmt.Fprintln(out, secret)
+	case "list":
+		var toks []store.Token
+		if err := a.Store.DB.WithContext(ctx).Order("id").Find(&toks).Error; err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tROLE\tTEAM\tCREATED\tEXPIRES\tSTATE")
+		for _, t := range toks {
+			state := "active"
+			if t.RevokedAt != nil {
+				state = "revoked"
+			} else if t.ExpiresAt != nil && time.Now().After(*t.ExpiresAt) {
+				state = "expired"
+			}
+			exp := "never"
+			if t.ExpiresAt != nil {
+				exp = t.ExpiresAt.Format("2006-01-02")
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role, t.Team, t.CreatedAt.Format("2006-01-02"), exp, state)
+		}
+		tw.Flush()
+	case "revoke":
+		if fs.NArg() != 1 {
+			return exitError{code: 2, err: errors.New("token revoke: give one token ID")}
+		}
+		res := a.Store.DB.WithContext(ctx).Model(&store.Token{}).Where("id = ? AND revoked_at IS NULL", fs.Arg(0)).Update("revoked_at", time.Now().UTC())
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("token revoke: no active token %s", fs.Arg(0))
+		}
+		_ = auth.Audit(ctx, a.Store.DB, "cli", "token.revoke", fs.Arg(0), "", "")
+		fmt.Fprintln(out, "revoked", fs.Arg(0))
+	}
+	return nil
+}

@@ -1,0 +1,7 @@
+// Package all registers every collector: import it for its side effect.
+// Adding a collector is one folder plus one line here.
+package all
+
+import (
+	_ "github.com/posture-dev/posture/collectors/openapi" // OpenAPI 3.x and Swagger 2.0
+)

@@ -1,0 +1,220 @@
+package ingest_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/posture-dev/posture/collectors"
+	"github.com/posture-dev/posture/internal/evidence"
+	"github.com/posture-dev/posture/internal/ingest"
+	"github.com/posture-dev/posture/internal/store"
+	"github.com/posture-dev/posture/internal/storetest"
+)
+
+// fake is a collector driven by the test: it emits what emit does.
+type fake struct {
+	kind string
+	emit func(ctx context.Context, src collectors.Source, sink collectors.Sink) error
+}
+
+func (f *fake) Kind() string    { return f.kind }
+func (f *fake) Version() string { return "test-1" }
+func (f *fake) Collect(ctx context.Context, src collectors.Source, sink collectors.Sink) error {
+	return f.emit(ctx, src, sink)
+}
+
+var (
+	regOnce sync.Once
+	ctl     = &fake{kind: "fake-ingest"}
+	ctlMu   sync.Mutex
+)
+
+func useFake(t *testing.T, emit func(ctx context.Context, src collectors.Source, sink collectors.Sink) error) collectors.Source {
+	t.Helper()
+	regOnce.Do(func() { collectors.Register(ctl) })
+	ctlMu.Lock()
+	t.Cleanup(ctlMu.Unlock)
+	ctl.emit = emit
+	return collectors.Source{Name: "src-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")), Kind: "fake-ingest"}
+}
+
+func twoEndpoints(ctx context.Context, src collectors.Source, sink collectors.Sink) error {
+	art := &collectors.Artifact{Name: "spec.yaml", ContentType: "application/yaml", Data: []byte("openapi: 3.0.0\n")}
+	if err := sink.API(collectors.API{Name: "orders", Owner: "commerce", Title: "Orders"}); err != nil {
+		return err
+	}
+	for _, p := range []string{"/orders", "/orders/{id}"} {
+		if err := sink.Endpoint(collectors.Endpoint{API: "orders", Method: "GET", Path: p}); err != nil {
+			return err
+		}
+		if err := sink.Evidence(collectors.Evidence{API: "orders", Endpoint: "GET " + p, Artifact: art,
+			Location: "/paths/" + p, Facts: collectors.Facts{collectors.FactAuthDeclared: true}}); err != nil {
+			return err
+		}
+	}
+	return sink.Evidence(collectors.Evidence{API: "orders", Artifact: art, Facts: collectors.Facts{collectors.FactSpecPresent: true}})
+}
+
+func counts(t *testing.T, st *store.Store) (apis, eps, ev, arts int64) {
+	t.Helper()
+	db := st.DB
+	db.Model(&store.API{}).Count(&apis)
+	db.Model(&store.Endpoint{}).Count(&eps)
+	db.Model(&store.Evidence{}).Count(&ev)
+	db.Model(&store.Artifact{}).Count(&arts)
+	return
+}
+
+func TestRunStoresEverythingAndChains(t *testing.T) {
+	st := storetest.Open(t)
+	svc := &ingest.Service{Store: st}
+	src := useFake(t, twoEndpoints)
+	stats, err := svc.Run(context.Background(), src, store.TriggerManual)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.APIs != 1 || stats.Endpoints != 2 || stats.Evidence != 3 {
+		t.Fatalf("stats = %+v, want 1 API, 2 endpoints, 3 evidence", stats)
+	}
+	apis, eps, ev, arts := counts(t, st)
+	if apis != 1 || eps != 2 || ev != 3 || arts != 1 {
+		t.Fatalf("stored apis=%d endpoints=%d evidence=%d artifacts=%d; want 1,2,3,1 (artifact stored once)", apis, eps, ev, arts)
+	}
+	var run store.Run
+	st.DB.First(&run, stats.RunID)
+	if run.Status != store.RunSucceeded || run.FinishedAt == nil || run.Evidence != 3 {
+		t.Fatalf("run = %+v", run)
+	}
+	// A second run appends and the whole chain still verifies.
+	if _, err := svc.Run(context.Background(), src, store.TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := evidence.Verify(context.Background(), st.DB, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK || rep.Records != 6 || rep.HeadSeq != 6 {
+		t.Fatalf("verify = %+v", rep)
+	}
+}
+
+func TestFailedCollectionWritesNothingAndIsRecorded(t *testing.T) {
+	st := storetest.Open(t)
+	svc := &ingest.Service{Store: st}
+	boom := errors.New("spec.yaml: line 7: mapping values are not allowed here")
+	src := useFake(t, func(ctx context.Context, src collectors.Source, sink collectors.Sink) error {
+		if err := twoEndpoints(ctx, src, sink); err != nil {
+			return err
+		}
+		return boom // fails after emitting: nothing may be kept
+	})
+	stats, err := svc.Run(context.Background(), src, store.TriggerManual)
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want the collector's error", err)
+	}
+	apis, eps, ev, arts := counts(t, st)
+	if apis+eps+ev+arts != 0 {
+		t.Fatalf("a failed run left apis=%d endpoints=%d evidence=%d artifacts=%d", apis, eps, ev, arts)
+	}
+	var run store.Run
+	st.DB.First(&run, stats.RunID)
+	if run.Status != store.RunFailed || !strings.Contains(run.Error, "line 7") || run.FinishedAt == nil {
+		t.Fatalf("run = %+v, want failed with the error naming the place", run)
+	}
+}
+
+func TestPanickingCollectorIsAFailedRun(t *testing.T) {
+	st := storetest.Open(t)
+	svc := &ingest.Service{Store: st}
+	src := useFake(t, func(ctx context.Context, src collectors.Source, sink collectors.Sink) error {
+		var m map[string]int
+		m["x"] = 1 // nil map write
+		return nil
+	})
+	_, err := svc.Run(context.Background(), src, store.TriggerManual)
+	if err == nil || !strings.Contains(err.Error(), "panicked") {
+		t.Fatalf("err = %v, want a panic turned into an error", err)
+	}
+}
+
+func TestSameSourceNeverRunsTwiceAtOnce(t *testing.T) {
+	st := storetest.Open(t)
+	svc := &ingest.Service{Store: st}
+	started, release := make(chan struct{}), make(chan struct{})
+	src := useFake(t, func(ctx context.Context, src collectors.Source, sink collectors.Sink) error {
+		close(started)
+		<-release
+		return nil
+	})
+	done := make(chan error)
+	go func() { _, err := svc.Run(context.Background(), src, store.TriggerSchedule); done <- err }()
+	<-started
+	if !svc.Running(src.Name) {
+		t.Fatal("Running = false during a run")
+	}
+	if _, err := svc.Run(context.Background(), src, store.TriggerManual); !errors.Is(err, ingest.ErrAlreadyRunning) {
+		t.Fatalf("second concurrent run: err = %v, want ErrAlreadyRunning", err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLimitsBoundACollection(t *testing.T) {
+	st := storetest.Open(t)
+	svc := &ingest.Service{Store: st, Limits: ingest.Limits{MaxRecords: 3, MaxArtifactBytes: 1 << 20}}
+	src := useFake(t, twoEndpoints) // 1 API + 2 endpoints + 3 evidence
+	_, err := svc.Run(context.Background(), src, store.TriggerManual)
+	if err == nil || !strings.Contains(err.Error(), "exceeds 3 records") {
+		t.Fatalf("err = %v, want the record limit", err)
+	}
+}
+
+func TestBadFactTypeIsRejected(t *testing.T) {
+	st := storetest.Open(t)
+	svc := &ingest.Service{Store: st}
+	src := useFake(t, func(ctx context.Context, src collectors.Source, sink collectors.Sink) error {
+		return sink.Evidence(collectors.Evidence{API: "a", Artifact: &collectors.Artifact{Data: []byte("x")},
+			Location: "/info", Facts: collectors.Facts{"x": map[string]int{}}})
+	})
+	_, err := svc.Run(context.Background(), src, store.TriggerManual)
+	if err == nil || !strings.Contains(err.Error(), `fact "x"`) || !strings.Contains(err.Error(), "/info") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestFindingsDedupAndSLA(t *testing.T) {
+	st := storetest.Open(t)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	svc := &ingest.Service{Store: st, Now: func() time.Time { return now }}
+	src := useFake(t, func(ctx context.Context, src collectors.Source, sink collectors.Sink) error {
+		for i := 0; i < 2; i++ { // the same finding twice in one report
+			if err := sink.Finding(collectors.Finding{API: "a", Tool: "zap", RuleID: "10021", Title: "X-Content-Type-Options missing",
+				Severity: collectors.SeverityHigh, Location: "https://a/x"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	s1, err := svc.Run(context.Background(), src, store.TriggerIngest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := svc.Run(context.Background(), src, store.TriggerIngest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fs []store.Finding
+	st.DB.Find(&fs)
+	if len(fs) != 1 || s1.NewFindings != 1 || s2.NewFindings != 0 {
+		t.Fatalf("findings=%d new=%d,%d; want 1 stored, 1 then 0 new", len(fs), s1.NewFindings, s2.NewFindings)
+	}
+	if fs[0].DueAt == nil || !fs[0].DueAt.Equal(now.Add(30*24*time.Hour)) {
+		t.Fatalf("due = %v, want 30 days (high) after %v", fs[0].DueAt, now)
+	}
+}

@@ -1,0 +1,60 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/posture-dev/posture/ui"
+)
+
+// routes declares every route and who may call it. Reading this function
+// tells the whole surface: object-level checks (an API's owner against
+// the caller's team) happen in the handlers named here, through
+// s.loadAPI / s.loadEvidence.
+func (s *Server) routes() {
+	r := s.engine
+	r.Use(s.recoverer(), s.requestLog(), s.securityHeaders(), s.bodyLimit(), s.authenticate())
+
+	// Unauthenticated: probes, metrics, static assets, login.
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.opt.Registry, promhttp.HandlerOpts{})))
+	r.StaticFS("/static", http.FS(ui.Static()))
+	r.GET("/login", s.loginPage)
+	r.POST("/login", s.sameOrigin(), s.loginSubmit)
+	r.POST("/logout", s.sameOrigin(), s.logout)
+	r.GET("/api/v1/openapi.json", s.openapiSpec)
+
+	// Dashboards: any authenticated principal (or the anonymous role).
+	pages := r.Group("/", s.requireUI())
+	pages.GET("/", s.portfolioPage)
+	pages.GET("/apis/:id", s.apiPage)                  // object-level: API owner
+	pages.GET("/controls/:id", s.controlPage)          // per-API rows filtered by team
+	pages.GET("/catalog", s.catalogPage)               // public catalog data
+	pages.GET("/evidence/:id", s.evidencePage)         // object-level: evidence of the API
+	pages.GET("/evidence/:id/artifact", s.artifactRaw) // object-level: evidence of the API
+	pages.GET("/sources", s.sourcesPage)
+	pages.POST("/sources/:name/run", s.sameOrigin(), s.requireOperator(), s.runNowForm)
+
+	// JSON API: same rules, bearer tokens or a session.
+	api := r.Group("/api/v1", s.requireAPI())
+	api.GET("/apis", s.listAPIs)
+	api.GET("/apis/:id", s.getAPI)                   // object-level
+	api.GET("/apis/:id/results", s.getResults)       // object-level
+	api.GET("/apis/:id/endpoints", s.getEndpoints)   // object-level
+	api.GET("/apis/:id/evidence", s.listAPIEvidence) // object-level, evidence rights
+	api.GET("/apis/:id/history", s.getHistory)       // object-level
+	api.GET("/evidence/:id", s.getEvidence)          // object-level, evidence rights
+	api.GET("/catalog", s.getCatalog)
+	api.GET("/catalog/controls/:id", s.getControl)
+	api.GET("/portfolio", s.getPortfolio)
+	api.GET("/sources", s.listSources)
+	api.GET("/sources/:name/runs", s.listRuns)
+	api.GET("/runs/:id", s.getRun)
+	api.POST("/sources/:name/run", s.requireOperator(), s.runNowAPI)
+	api.GET("/verify", s.requireAuditor(), s.verify)
+
+	r.NoRoute(s.notFound)
+}
