@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/posture-dev/posture/catalog"
 )
@@ -150,5 +151,29 @@ func TestEndpointEvidencePrefersFailingThenUnknown(t *testing.T) {
 	}
 	if !r.Stale {
 		t.Error("a stale endpoint counted as not satisfying should flag the result stale")
+	}
+}
+
+// A gateway policy declared for the whole API (an API-level fact) is
+// evidence for each endpoint without its own observation; an endpoint's
+// own observation overrides it.
+func TestEndpointCheckInheritsAPIFacts(t *testing.T) {
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	cat := &catalog.Catalog{Controls: []catalog.Control{{ID: "RUN-B-99", Title: "rl", Tier: catalog.TierRuntime,
+		Level: catalog.LevelBasic, Weight: 1, Check: catalog.Check{Scope: "endpoint", All: []string{"ratelimit.enabled"}}}}}
+	obs := func(v any) Observation { return Observation{Value: v, ObservedAt: now, EvidenceID: 1} }
+	in := APIInput{Name: "a", Owner: "t",
+		APIFacts: map[string]Observation{"ratelimit.enabled": obs(true)},
+		Endpoints: []EndpointInput{
+			{Key: "GET /a", Facts: map[string]Observation{}},
+			{Key: "GET /b", Facts: map[string]Observation{"ratelimit.enabled": obs(false)}},
+		}}
+	a := Evaluate(cat, in, Options{Now: now})
+	r := a.Results[0]
+	if r.Status != StatusPartial || r.Covered != 1 || r.Total != 2 || len(r.Failing) != 1 || r.Failing[0] != "GET /b" {
+		t.Fatalf("result = %+v; want GET /a to inherit the API-level true and GET /b to keep its own false", r)
+	}
+	if len(in.Endpoints[0].Facts) != 0 {
+		t.Fatal("Evaluate modified the caller's endpoint facts")
 	}
 }

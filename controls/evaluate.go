@@ -32,7 +32,7 @@ const (
 // of at most 1).
 func Evaluate(cat *catalog.Catalog, in APIInput, opt Options) Assessment {
 	e := newEnv(opt)
-	eps := append([]EndpointInput(nil), in.Endpoints...)
+	eps := inherit(in.Endpoints, in.APIFacts)
 	sort.SliceStable(eps, func(i, j int) bool { return eps[i].Key < eps[j].Key })
 	fs := e.findings(in.Findings)
 
@@ -46,6 +46,30 @@ func Evaluate(cat *catalog.Catalog, in APIInput, opt Options) Assessment {
 	a.Cells = cellScores(a.Results)
 	a.Level, a.LevelReasons = e.level(in, a, fs)
 	return a
+}
+
+// inherit gives every endpoint the API-level observation of each fact it
+// has none of its own for. Gateways often enforce a policy for a whole
+// service (one Kong plugin on the service, one Envoy filter on the
+// listener): that is evidence about each of its endpoints, and an
+// endpoint-scope control must see it. An endpoint's own observation wins.
+func inherit(in []EndpointInput, api map[string]Observation) []EndpointInput {
+	eps := make([]EndpointInput, len(in))
+	for i, ep := range in {
+		eps[i] = ep
+		if len(api) == 0 {
+			continue
+		}
+		facts := make(map[string]Observation, len(ep.Facts)+len(api))
+		for k, o := range api {
+			facts[k] = o
+		}
+		for k, o := range ep.Facts {
+			facts[k] = o
+		}
+		eps[i].Facts = facts
+	}
+	return eps
 }
 
 // weight is a control's weight in its cell: catalog weight, default 1.
