@@ -1,0 +1,143 @@
+package scoring_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/posture-dev/posture/catalog"
+	"github.com/posture-dev/posture/collectors"
+	"github.com/posture-dev/posture/controls"
+	"github.com/posture-dev/posture/internal/ingest"
+	"github.com/posture-dev/posture/internal/scoring"
+	"github.com/posture-dev/posture/internal/store"
+	"github.com/posture-dev/posture/internal/storetest"
+)
+
+// spec emits an API with the given endpoints, each with auth.declared.
+type spec struct{ paths map[string]bool }
+
+func (s *spec) Kind() string    { return "spec-scoring-test" }
+func (s *spec) Version() string { return "1" }
+func (s *spec) Collect(ctx context.Context, src collectors.Source, sink collectors.Sink) error {
+	art := &collectors.Artifact{Name: "s.yaml", Data: []byte(time.Now().String())}
+	if err := sink.API(collectors.API{Name: "api", Owner: "team"}); err != nil {
+		return err
+	}
+	if err := sink.Evidence(collectors.Evidence{API: "api", Artifact: art, Facts: collectors.Facts{collectors.FactSpecPresent: true}}); err != nil {
+		return err
+	}
+	for p, auth := range s.paths {
+		if err := sink.Endpoint(collectors.Endpoint{API: "api", Method: "GET", Path: p}); err != nil {
+			return err
+		}
+		if err := sink.Evidence(collectors.Evidence{API: "api", Endpoint: "GET " + p, Artifact: art,
+			Facts: collectors.Facts{collectors.FactAuthDeclared: auth, "spec.operations": int64(3)}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var fake = &spec{}
+
+func init() { collectors.Register(fake) }
+
+func setup(t *testing.T, now func() time.Time) (*ingest.Service, *scoring.Service, *store.Store) {
+	st := storetest.Open(t)
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := &scoring.Service{Store: st, Catalog: cat, Now: now}
+	return &ingest.Service{Store: st, Scorer: sc, Now: now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, sc, st
+}
+
+func TestCurrentEvidenceIsTheLatestRun(t *testing.T) {
+	ing, sc, st := setup(t, nil)
+	src := collectors.Source{Name: "s", Kind: fake.Kind()}
+	fake.paths = map[string]bool{"/a": true, "/b": false}
+	if _, err := ing.Run(context.Background(), src, store.TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+	var api store.API
+	st.DB.Where("name = ?", "api").First(&api)
+	in, err := sc.Input(context.Background(), api.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Endpoints) != 2 || in.Owner != "team" {
+		t.Fatalf("input = %+v", in)
+	}
+	if v := in.Endpoints[0].Facts["spec.operations"].Value; v != int64(3) {
+		t.Fatalf("numbers must come back as int64, got %T %v", v, v)
+	}
+	// /b is removed from the spec and /a loses auth: the next run's view
+	// replaces the previous one, while the old evidence stays in the log.
+	fake.paths = map[string]bool{"/a": false}
+	if _, err := ing.Run(context.Background(), src, store.TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+	in, _ = sc.Input(context.Background(), api.ID)
+	if len(in.Endpoints) != 1 || in.Endpoints[0].Key != "GET /a" || in.Endpoints[0].Facts["auth.declared"].Value != false {
+		t.Fatalf("after second run: %+v", in.Endpoints)
+	}
+	var n int64
+	st.DB.Model(&store.Evidence{}).Count(&n)
+	if n != 5 {
+		t.Fatalf("evidence log has %d records, want all 5 kept", n)
+	}
+}
+
+func TestRescoreStoresAssessmentAndDailySnapshot(t *testing.T) {
+	day := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	now := day
+	ing, sc, st := setup(t, func() time.Time { return now })
+	fake.paths = map[string]bool{"/a": true}
+	src := collectors.Source{Name: "s", Kind: fake.Kind()}
+	if _, err := ing.Run(context.Background(), src, store.TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+	var api store.API
+	st.DB.First(&api)
+	a, at, err := sc.Current(context.Background(), api.ID)
+	if err != nil || !at.Equal(day) || len(a.Results) == 0 || a.Level < 1 {
+		t.Fatalf("assessment level %d at %v, err %v", a.Level, at, err)
+	}
+	now = day.Add(2 * time.Hour) // same day: snapshot replaced, not added
+	if err := sc.RescoreAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	now = day.Add(24 * time.Hour)
+	if err := sc.RescoreAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var snaps []store.Snapshot
+	st.DB.Order("day").Find(&snaps)
+	if len(snaps) != 2 || snaps[0].Day != "2026-03-01" || snaps[1].Day != "2026-03-02" {
+		t.Fatalf("snapshots = %+v", snaps)
+	}
+	// 40 days later with no new evidence, everything is stale: unknown.
+	now = day.Add(40 * 24 * time.Hour)
+	a, err = sc.RescoreAPI(context.Background(), api.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Level != 0 {
+		t.Fatalf("level with only stale evidence = %d, want 0", a.Level)
+	}
+	stale := 0
+	for _, r := range a.Results {
+		if r.Stale {
+			stale++
+		}
+		if r.Status == controls.StatusPass && r.ControlID != "PRE-A-05" {
+			t.Errorf("%s passes on 40-day-old evidence: %s", r.ControlID, r.Reason)
+		}
+	}
+	if stale == 0 {
+		t.Fatal("no result flagged stale")
+	}
+}
