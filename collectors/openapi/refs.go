@@ -158,6 +158,20 @@ func (r *resolver) resolve(l loc, pure bool) (loc, bool, error) {
 	return res.l, res.ok, res.err
 }
 
+// hop follows the $ref of the Reference Object at l once, then any pure
+// $refs from there: the way to a composite schema's target.
+func (r *resolver) hop(l loc) (loc, bool, error) {
+	ref, isRef := refOf(l.node)
+	if !isRef {
+		return l, true, nil
+	}
+	t, ok, err := r.target(l, ref)
+	if err != nil || !ok {
+		return loc{}, ok, err
+	}
+	return r.resolve(t, true)
+}
+
 func (r *resolver) loopError(cycle []loc, back loc) error {
 	names := make([]string, 0, len(cycle)+1)
 	for _, c := range cycle {

@@ -146,4 +146,3 @@ func TestBadScheduleFailsAtStart(t *testing.T) {
 		t.Fatal("an invalid cron expression was accepted")
 	}
 }
-
