@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -426,11 +425,4 @@ func (s *Server) verify(c *gin.Context) {
 	}
 	s.audit(c, principal(c).Name, "evidence.verify", "", fmt.Sprintf("ok=%v records=%d", rep.OK, rep.Records))
 	c.JSON(http.StatusOK, rep)
-}
-
-func trimTo(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.TrimSpace(s[:n]) + "…"
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -328,7 +327,5 @@ func (s *Server) fail(c *gin.Context, code int, msg string) {
 	}
 	s.render(c, code, "error", map[string]any{"Title": http.StatusText(code), "Code": code, "Message": msg})
 }
-
-var errNotFound = errors.New("not found")
 
 func (s *Server) notFound(c *gin.Context) { s.fail(c, http.StatusNotFound, "not found") }

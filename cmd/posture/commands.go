@@ -107,7 +107,7 @@ Exit status 1 if any file failed.`, errOut)
 		fs.Usage()
 		return exitError{code: 2, err: errors.New("ingest: no PATH given")}
 	}
-	files, err := expand(fs.Args())
+	files, walked, err := expand(fs.Args())
 	if err != nil {
 		return err
 	}
@@ -123,6 +123,12 @@ Exit status 1 if any file failed.`, errOut)
 		res := ingestResult{File: f, Kind: *kind}
 		if res.Kind == "" {
 			res.Kind, err = detect(f)
+		}
+		if err == nil && res.Kind == "" && walked[f] {
+			// Found by walking a directory: not every file there is
+			// evidence (READMEs, scripts). Say so and move on.
+			fmt.Fprintf(errOut, "[%d/%d] skip  %s: not a recognised format\n", i+1, len(files), f)
+			continue
 		}
 		if err == nil && res.Kind == "" {
 			err = fmt.Errorf("%s: not a recognised format (use --kind; known: %s)", f, strings.Join(collectors.Kinds(), ", "))
@@ -158,13 +164,14 @@ Exit status 1 if any file failed.`, errOut)
 }
 
 // expand turns paths into files, walking directories (sorted, skipping
-// hidden entries).
-func expand(paths []string) ([]string, error) {
+// hidden entries); walked marks the files found inside a directory.
+func expand(paths []string) (files []string, walked map[string]bool, err error) {
 	var out []string
+	walked = map[string]bool{}
 	for _, p := range paths {
 		info, err := os.Stat(p)
 		if err != nil {
-			return nil, fmt.Errorf("ingest: %w", err)
+			return nil, nil, fmt.Errorf("ingest: %w", err)
 		}
 		if !info.IsDir() {
 			out = append(out, p)
@@ -182,15 +189,16 @@ func expand(paths []string) ([]string, error) {
 			}
 			if d.Type().IsRegular() {
 				out = append(out, path)
+				walked[path] = true
 			}
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("ingest: %w", err)
+			return nil, nil, fmt.Errorf("ingest: %w", err)
 		}
 	}
 	sort.Strings(out)
-	return out, nil
+	return out, walked, nil
 }
 
 func detect(path string) (string, error) {

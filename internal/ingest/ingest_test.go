@@ -131,8 +131,8 @@ func TestPanickingCollectorIsAFailedRun(t *testing.T) {
 	st := storetest.Open(t)
 	svc := &ingest.Service{Store: st}
 	src := useFake(t, func(ctx context.Context, src collectors.Source, sink collectors.Sink) error {
-		var m map[string]int
-		m["x"] = 1 // nil map write
+		var spec []string
+		_ = spec[len(src.Paths)+3] // an index out of range, as a parser bug would
 		return nil
 	})
 	_, err := svc.Run(context.Background(), src, store.TriggerManual)

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/posture-dev/posture/internal/testutil"
+)
+
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestHelp(t *testing.T) {
+	code, out, _ := runCLI(t, "--help")
+	if code != 0 {
+		t.Fatalf("--help exit %d", code)
+	}
+	for _, c := range commands() {
+		if !strings.Contains(out, c.name) {
+			t.Errorf("usage does not list %q", c.name)
+		}
+	}
+	for _, c := range []string{"serve", "demo", "collect", "ingest", "verify", "migrate"} {
+		code, _, errOut := runCLI(t, c, "--help")
+		if code != 0 || !strings.Contains(errOut, "Usage: posture "+c) || !strings.Contains(errOut, "Flags:") {
+			t.Errorf("%s --help: exit %d, %q", c, code, errOut)
+		}
+	}
+	if code, _, errOut := runCLI(t, "frobnicate"); code != 2 || !strings.Contains(errOut, `unknown command "frobnicate"`) {
+		t.Errorf("unknown command: exit %d, %q", code, errOut)
+	}
+	if code, _, _ := runCLI(t, "ingest", "--no-such-flag"); code != 2 {
+		t.Errorf("bad flag: exit %d, want 2", code)
+	}
+}
+
+type ingestLine struct {
+	File        string `json:"file"`
+	Kind        string `json:"kind"`
+	OK          bool   `json:"ok"`
+	Error       string `json:"error"`
+	APIs        int    `json:"apis"`
+	Endpoints   int    `json:"endpoints"`
+	Evidence    int    `json:"evidence"`
+	Findings    int    `json:"findings"`
+	NewFindings int    `json:"new_findings"`
+}
+
+// The ingest --json contract: one object per file with every field, a bad
+// file reported with its place and exit status 1, the good ones stored;
+// verify then proves the chain.
+func TestIngestJSONContractAndVerify(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "p.db")
+	good := testutil.Corpus(t, "specs/openapi/vampi/openapi3.yml")
+	bad := filepath.Join(dir, "truncated.yaml")
+	data, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(bad, data[:len(data)/2], 0o600)
+	code, out, errOut := runCLI(t, "ingest", "--db", db, "--json", good, bad)
+	if code != 1 {
+		t.Fatalf("exit %d (stderr %q), want 1 because one file failed", code, errOut)
+	}
+	var lines []ingestLine
+	var raw []map[string]any
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var l ingestLine
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			t.Fatalf("not JSON: %q", sc.Text())
+		}
+		json.Unmarshal(sc.Bytes(), &m)
+		lines = append(lines, l)
+		raw = append(raw, m)
+	}
+	if len(lines) != 2 {
+		t.Fatalf("%d lines, want one per file:\n%s", len(lines), out)
+	}
+	for _, m := range raw {
+		for _, k := range []string{"file", "kind", "ok", "apis", "endpoints", "evidence", "findings", "new_findings"} {
+			if _, ok := m[k]; !ok {
+				t.Errorf("line %v lacks %q", m, k)
+			}
+		}
+	}
+	byFile := map[string]ingestLine{}
+	for _, l := range lines {
+		byFile[l.File] = l
+	}
+	g, b := byFile[good], byFile[bad]
+	if !g.OK || g.Kind != "openapi" || g.APIs != 1 || g.Endpoints == 0 || g.Evidence != g.Endpoints+1 {
+		t.Errorf("good file: %+v", g)
+	}
+	if b.OK || !strings.Contains(b.Error, "truncated.yaml") {
+		t.Errorf("bad file: %+v; want an error naming the file", b)
+	}
+	code, out, _ = runCLI(t, "verify", "--db", db)
+	if code != 0 || !strings.Contains(out, "OK: the evidence chain verifies") {
+		t.Fatalf("verify: exit %d\n%s", code, out)
+	}
+	// Re-importing the same file adds a run but no new findings and the
+	// chain still verifies.
+	code, _, _ = runCLI(t, "ingest", "--db", db, good)
+	if code != 0 {
+		t.Fatalf("re-ingest exit %d", code)
+	}
+	if code, out, _ := runCLI(t, "verify", "--db", db, "--json"); code != 0 || !strings.Contains(out, `"ok":true`) {
+		t.Fatalf("verify --json after re-import: %d %s", code, out)
+	}
+}
+
+func TestIngestUnknownFormat(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "notes.txt")
+	os.WriteFile(f, []byte("hello"), 0o600)
+	code, out, _ := runCLI(t, "ingest", "--db", filepath.Join(dir, "p.db"), f)
+	if code != 1 || !strings.Contains(out, "notes.txt: not a recognised format") {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+}
+
+func TestMigrateStatus(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "p.db")
+	code, out, _ := runCLI(t, "migrate", "--db", db, "--status")
+	if code != 0 || !strings.Contains(out, "pending: 0001_init.sql") {
+		t.Fatalf("status on a new db: %d %s", code, out)
+	}
+	code, out, _ = runCLI(t, "migrate", "--db", db)
+	if code != 0 || !strings.Contains(out, "applied: 0001_init.sql") {
+		t.Fatalf("migrate: %d %s", code, out)
+	}
+	code, out, _ = runCLI(t, "migrate", "--db", db)
+	if code != 0 || !strings.Contains(out, "up to date") {
+		t.Fatalf("second migrate: %d %s", code, out)
+	}
+}
+
+func TestTokenLifecycle(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "p.db")
+	code, out, _ := runCLI(t, "token", "create", "--db", db, "--name", "ci", "--role", "auditor")
+	if code != 0 || !strings.HasPrefix(out, "pst_") {
+		t.Fatalf("create: %d %q", code, out)
+	}
+	if code, _, errOut := runCLI(t, "token", "create", "--db", db, "--name", "x", "--role", "root"); code == 0 || !strings.Contains(errOut, "unknown role") {
+		t.Fatalf("bad role accepted: %d %s", code, errOut)
+	}
+	_, list, _ := runCLI(t, "token", "list", "--db", db)
+	if !strings.Contains(list, "ci") || !strings.Contains(list, "active") || strings.Contains(list, strings.TrimSpace(out)) {
+		t.Fatalf("list: %s", list)
+	}
+	if code, _, _ := runCLI(t, "token", "revoke", "--db", db, "1"); code != 0 {
+		t.Fatalf("revoke exit %d", code)
+	}
+	_, list, _ = runCLI(t, "token", "list", "--db", db)
+	if !strings.Contains(list, "revoked") {
+		t.Fatalf("after revoke: %s", list)
+	}
+}
+
+func TestCollectFromConfig(t *testing.T) {
+	dir := t.TempDir()
+	specs := testutil.Corpus(t, "specs/openapi/learn-openapis")
+	cfg := filepath.Join(dir, "posture.yaml")
+	os.WriteFile(cfg, []byte("sources:\n  - name: learn\n    kind: openapi\n    paths: ["+specs+"]\n  - name: missing\n    kind: openapi\n    paths: [does-not-exist.yaml]\n"), 0o600)
+	code, out, _ := runCLI(t, "collect", "--config", cfg, "--db", filepath.Join(dir, "p.db"))
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (one source fails)\n%s", code, out)
+	}
+	if !strings.Contains(out, "ok    learn") || !strings.Contains(out, "FAIL  missing") || !strings.Contains(out, "does-not-exist.yaml") {
+		t.Fatalf("output:\n%s", out)
+	}
+	code, _, errOut := runCLI(t, "collect", "--config", cfg, "--db", filepath.Join(dir, "p.db"), "--source", "nope")
+	if code == 0 || !strings.Contains(errOut, `"nope"`) {
+		t.Fatalf("unknown --source: %d %s", code, errOut)
+	}
+}
