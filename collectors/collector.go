@@ -119,6 +119,28 @@ type Evidence struct {
 	Facts    Facts
 	// ObservedAt is when the observation was true; zero means "now".
 	ObservedAt time.Time
+	// Route, set by gateway collectors instead of Endpoint, says which
+	// requests the facts apply to (a Kong route, an Envoy route match, an
+	// nginx location). It is matched against the API's inventoried
+	// endpoints when the API is scored, so evidence keeps what the gateway
+	// said and the matching follows the current inventory.
+	Route *Route
+}
+
+// Route describes the requests a gateway rule applies to. Empty Hosts or
+// Methods mean any; an empty Paths list means every path.
+type Route struct {
+	Name    string      `json:"name,omitempty"` // the gateway's own id or name
+	Hosts   []string    `json:"hosts,omitempty"`
+	Methods []string    `json:"methods,omitempty"`
+	Paths   []PathMatch `json:"paths,omitempty"`
+}
+
+// PathMatch is one path rule; exactly one field is set.
+type PathMatch struct {
+	Prefix string `json:"prefix,omitempty"` // "/orders" matches /orders and /orders/...
+	Exact  string `json:"exact,omitempty"`
+	Regex  string `json:"regex,omitempty"` // RE2, anchored at the start like Kong and Envoy
 }
 
 // Artifact is a raw input file.

@@ -42,6 +42,7 @@ type canonical struct {
 	CollectorVersion string `json:"collector_version"`
 	API              string `json:"api"`
 	Endpoint         string `json:"endpoint"`
+	Route            string `json:"route"`
 	Artifact         string `json:"artifact"`
 	Location         string `json:"location"`
 	Facts            string `json:"facts"`
@@ -54,7 +55,7 @@ func Hash(e store.Evidence) string {
 	c := canonical{
 		V: 1, Seq: e.Seq, PrevHash: e.PrevHash, Source: e.Source,
 		Collector: e.Collector, CollectorVersion: e.CollectorVersion,
-		API: e.APIName, Endpoint: e.EndpointKey, Artifact: e.ArtifactSHA256,
+		API: e.APIName, Endpoint: e.EndpointKey, Route: e.Route, Artifact: e.ArtifactSHA256,
 		Location: e.Location, Facts: e.Facts,
 		ObservedAt: Normalize(e.ObservedAt).Format(time.RFC3339Nano),
 		RecordedAt: Normalize(e.RecordedAt).Format(time.RFC3339Nano),

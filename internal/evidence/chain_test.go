@@ -111,7 +111,8 @@ func TestHashCoversEveryField(t *testing.T) {
 		func(e *store.Evidence) { e.Seq = 2 }, func(e *store.Evidence) { e.PrevHash = "q" },
 		func(e *store.Evidence) { e.Source = "t" }, func(e *store.Evidence) { e.Collector = "d" },
 		func(e *store.Evidence) { e.CollectorVersion = "w" }, func(e *store.Evidence) { e.APIName = "b" },
-		func(e *store.Evidence) { e.EndpointKey = "POST /" }, func(e *store.Evidence) { e.ArtifactSHA256 = "i" },
+		func(e *store.Evidence) { e.EndpointKey = "POST /" }, func(e *store.Evidence) { e.Route = `{"name":"r"}` },
+		func(e *store.Evidence) { e.ArtifactSHA256 = "i" },
 		func(e *store.Evidence) { e.Location = "/y" }, func(e *store.Evidence) { e.Facts = `{"a":1}` },
 		func(e *store.Evidence) { e.ObservedAt = time.Unix(3, 0) }, func(e *store.Evidence) { e.RecordedAt = time.Unix(4, 0) },
 	}

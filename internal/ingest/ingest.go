@@ -288,6 +288,13 @@ func (s *Service) write(tx *gorm.DB, c collectors.Collector, src collectors.Sour
 			ArtifactSHA256: sum, Location: ev.Location, Facts: string(facts),
 			ObservedAt: ev.ObservedAt, RecordedAt: now,
 		}
+		if ev.Route != nil {
+			b, err := json.Marshal(ev.Route)
+			if err != nil {
+				return nil, fmt.Errorf("evidence %s: route: %w", ev.Location, err)
+			}
+			rec.Route = string(b)
+		}
 		if ev.Endpoint != "" {
 			id, ok := epIDs[fmt.Sprint(aid, "|", ev.Endpoint)]
 			if !ok {

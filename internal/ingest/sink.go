@@ -82,6 +82,9 @@ func (b *buffer) Evidence(ev collectors.Evidence) error {
 	if ev.API == "" {
 		return fmt.Errorf("evidence without an API")
 	}
+	if ev.Endpoint != "" && ev.Route != nil {
+		return fmt.Errorf("evidence for API %q at %s: set Endpoint or Route, not both", ev.API, ev.Location)
+	}
 	if ev.Artifact == nil {
 		return fmt.Errorf("evidence for API %q without an artifact", ev.API)
 	}

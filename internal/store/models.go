@@ -104,6 +104,7 @@ type Evidence struct {
 	EndpointID       *int64 `gorm:"column:endpoint_id"`
 	APIName          string `gorm:"column:api_name"`
 	EndpointKey      string
+	Route            string // JSON collectors.Route, "" when not a gateway rule
 	ArtifactSHA256   string `gorm:"column:artifact_sha256"`
 	Location         string
 	Facts            string

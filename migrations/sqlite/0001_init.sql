@@ -84,6 +84,7 @@ CREATE TABLE evidence (
     endpoint_id       INTEGER REFERENCES endpoints(id),
     api_name          TEXT NOT NULL,
     endpoint_key      TEXT NOT NULL DEFAULT '',
+    route             TEXT NOT NULL DEFAULT '', -- JSON collectors.Route for gateway rules
     artifact_sha256   TEXT NOT NULL REFERENCES artifacts(sha256),
     location          TEXT NOT NULL DEFAULT '',
     facts             TEXT NOT NULL,       -- canonical JSON object
