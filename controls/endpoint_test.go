@@ -38,7 +38,7 @@ func TestEndpointScope(t *testing.T) {
 			ep("GET /c", "auth.declared", true), ep("GET /d", "auth.declared", false)},
 			StatusPartial, 0.5, 2, 4, false, []string{"GET /b", "GET /d"}, []string{"2 of 4 applicable endpoints satisfy auth.declared; 2 do not (e.g. GET /b, GET /d)"}},
 		{"all unknown, missing", authCheck, []EndpointInput{ep("GET /a"), ep("GET /b", "other", true)},
-			StatusUnknown, 0, 0, 2, false, nil, []string{"none of the 2 applicable endpoints has current evidence", "2 missing evidence"}},
+			StatusUnknown, 0, 0, 2, false, nil, []string{"no evidence for auth.declared on any of the 2 applicable endpoints"}},
 		{"all unknown, stale", authCheck, []EndpointInput{
 			ep("GET /a", "auth.declared", aged(true, 40)), ep("GET /b", "auth.declared", aged(true, 50))},
 			StatusUnknown, 0, 0, 2, true, nil, []string{"2 with evidence older than 30 days, the oldest 50 days old"}},

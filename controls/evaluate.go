@@ -244,6 +244,11 @@ func (e env) endpointCheck(chk catalog.Check, eps []EndpointInput, r *Result) {
 	case len(sat)+len(fail) == 0:
 		r.Status = StatusUnknown
 		r.Stale = unkNote.stale > 0
+		if unkNote.stale == 0 {
+			// Nothing at all is known: naming example endpoints adds noise.
+			r.Reason = fmt.Sprintf("Unknown: no evidence for %s on any of the %d applicable endpoints%s.", desc, applicable, skipNote)
+			return
+		}
 		r.Reason = fmt.Sprintf("Unknown: none of the %d applicable endpoints has current evidence for %s (%s)%s.", applicable, desc, unkNote.text, skipNote)
 		return
 	case len(sat) == applicable:

@@ -108,7 +108,10 @@ func (s *Server) securityHeaders() gin.HandlerFunc {
 		h := c.Writer.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
+		// same-origin, not no-referrer: with no-referrer browsers send
+		// "Origin: null" on same-origin form posts, which the CSRF check
+		// cannot tell from a cross-site one.
+		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
@@ -235,16 +238,22 @@ func (s *Server) requireAuditor() gin.HandlerFunc {
 	}
 }
 
-// sameOrigin rejects cross-site form posts (CSRF): a browser always sends
-// Origin (or at least Referer) on a POST; it must name this host. Bearer
-// requests carry no ambient credential and are exempt.
+// sameOrigin rejects cross-site form posts (CSRF). Browsers send
+// Sec-Fetch-Site on every request; when it is there it decides. Older
+// clients without it must send an Origin (or Referer) naming this host.
+// Bearer requests carry no ambient credential and are exempt.
 func (s *Server) sameOrigin() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if strings.HasPrefix(c.GetHeader("Authorization"), "Bearer ") {
 			c.Next()
 			return
 		}
-		if c.GetHeader("Sec-Fetch-Site") == "cross-site" {
+		switch c.GetHeader("Sec-Fetch-Site") {
+		case "same-origin":
+			c.Next()
+			return
+		case "":
+		default: // cross-site, same-site (another subdomain), none
 			s.fail(c, http.StatusForbidden, "cross-site request refused")
 			c.Abort()
 			return

@@ -296,7 +296,8 @@ func (s *Server) sourcesPage(c *gin.Context) {
 		return
 	}
 	s.render(c, http.StatusOK, "sources", map[string]any{"Title": "Sources", "Sources": srcs, "Runs": runs,
-		"Pager": makePager(c, page, total), "Flash": c.Query("flash"), "FlashError": c.Query("error") != ""})
+		"Pager": makePager(c, page, total), "Flash": c.Query("flash"), "FlashError": c.Query("error") != "",
+		"Only": c.Query("source")})
 }
 
 func (s *Server) runNowForm(c *gin.Context) {

@@ -267,7 +267,7 @@ func TestSecurityHeadersAndArtifactDownload(t *testing.T) {
 	if r.StatusCode != 200 {
 		t.Fatalf("anonymous auditor GET /: %d", r.StatusCode)
 	}
-	for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"} {
+	for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"} {
 		if got := r.Header.Get(h); got != want {
 			t.Errorf("%s = %q, want %q", h, got, want)
 		}
@@ -338,6 +338,15 @@ func TestLoginSessionAndCSRF(t *testing.T) {
 	same := map[string]string{"Cookie": sessionCookie + "=" + cookie.Value, "Origin": f.ts.URL}
 	if r := f.do(t, "POST", "/sources/seed/run", "", nil, same); r.StatusCode != http.StatusSeeOther || len(f.runner.runs) != 1 {
 		t.Fatalf("same-origin run now: %d, runs %v", r.StatusCode, f.runner.runs)
+	}
+	// Browsers mark requests with Sec-Fetch-Site, which wins over Origin.
+	fetchCross := map[string]string{"Cookie": sessionCookie + "=" + cookie.Value, "Sec-Fetch-Site": "cross-site", "Origin": f.ts.URL}
+	if r := f.do(t, "POST", "/sources/seed/run", "", nil, fetchCross); r.StatusCode != http.StatusForbidden {
+		t.Fatalf("Sec-Fetch-Site cross-site: %d, want 403", r.StatusCode)
+	}
+	fetchSame := map[string]string{"Cookie": sessionCookie + "=" + cookie.Value, "Sec-Fetch-Site": "same-origin", "Origin": "null"}
+	if r := f.do(t, "POST", "/sources/seed/run", "", nil, fetchSame); r.StatusCode != http.StatusSeeOther || len(f.runner.runs) != 2 {
+		t.Fatalf("Sec-Fetch-Site same-origin with Origin null: %d, runs %v", r.StatusCode, f.runner.runs)
 	}
 	if r := f.do(t, "POST", "/logout", "", nil, same); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("logout: %d", r.StatusCode)

@@ -71,27 +71,39 @@ server can browse as an auditor; an admin token for "Run now" is printed.`, errO
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg := config.Default()
-	cfg.Addr = *addr
-	cfg.Auth.AnonymousRole = auth.RoleAuditor
-	cfg.DB = *db
-	if cfg.DB == "" {
+	dbPath := *db
+	if dbPath == "" {
 		dir, err := os.MkdirTemp("", "posture-demo-")
 		if err != nil {
 			return err
 		}
 		defer os.RemoveAll(dir)
-		cfg.DB = filepath.Join(dir, "demo.db")
+		dbPath = filepath.Join(dir, "demo.db")
 	}
-	srcs, err := demo.Sources()
+	cfg, err := demoConfig(*addr, dbPath)
 	if err != nil {
 		return err
+	}
+	return serve(ctx, cfg, serveOptions{demo: true}, out, errOut)
+}
+
+// demoConfig is the configuration `posture demo` serves: the sample
+// sources read from the embedded demo data, anonymous visitors browsing as
+// auditors. The end-to-end test builds the demo with it too.
+func demoConfig(addr, db string) (*config.Config, error) {
+	cfg := config.Default()
+	cfg.Addr = addr
+	cfg.Auth.AnonymousRole = auth.RoleAuditor
+	cfg.DB = db
+	srcs, err := demo.Sources()
+	if err != nil {
+		return nil, err
 	}
 	for i := range srcs {
 		srcs[i].FS = demo.FS()
 	}
 	cfg.Sources = srcs
-	return serve(ctx, cfg, serveOptions{demo: true}, out, errOut)
+	return cfg, nil
 }
 
 type serveOptions struct {
@@ -121,7 +133,7 @@ func serve(ctx context.Context, cfg *config.Config, so serveOptions, out, errOut
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	banner := ""
 	if so.demo {
-		banner = "Demo: sample APIs, a temporary database. Browse freely; log in with the printed admin token to run collectors."
+		banner = "Demo: sample APIs in a temporary database."
 	}
 	srv, err := server.New(server.Options{
 		Store: a.Store, Catalog: a.Catalog, Scoring: a.Scoring, Ingest: a.Ingest, Runner: sched,
