@@ -49,6 +49,10 @@ type Source struct {
 	// API, when set, assigns everything found to this API name instead of
 	// the name the collector derives (e.g. from info.title).
 	API string
+	// APIMap renames what a collector calls an API (a Kong service, a Tyk
+	// API, an nginx server) to the inventory's API name; unmapped names
+	// are kept.
+	APIMap map[string]string
 	// Owner is the default owning team when the input does not name one.
 	Owner string
 	// Options are collector-specific settings from the config file.
@@ -97,6 +101,17 @@ type Endpoint struct {
 	OperationID string
 	Summary     string
 	Deprecated  bool
+}
+
+// APIName is the inventory name for what the collector called name.
+func (s Source) APIName(name string) string {
+	if s.API != "" {
+		return s.API
+	}
+	if m, ok := s.APIMap[name]; ok && m != "" {
+		return m
+	}
+	return name
 }
 
 // Key identifies the endpoint within its API.

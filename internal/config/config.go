@@ -59,6 +59,7 @@ type Source struct {
 	Paths      []string          `yaml:"paths"`
 	API        string            `yaml:"api"`
 	Owner      string            `yaml:"owner"`
+	APIMap     map[string]string `yaml:"api_map"`
 	Schedule   string            `yaml:"schedule"`
 	Timeout    Duration          `yaml:"timeout"`
 	RunAtStart bool              `yaml:"run_at_start"`
@@ -69,7 +70,7 @@ type Source struct {
 
 // Collector returns the collector's view of the source.
 func (s Source) Collector() collectors.Source {
-	return collectors.Source{Name: s.Name, Kind: s.Kind, Paths: s.Paths, FS: s.FS, API: s.API, Owner: s.Owner, Options: s.Options}
+	return collectors.Source{Name: s.Name, Kind: s.Kind, Paths: s.Paths, FS: s.FS, API: s.API, APIMap: s.APIMap, Owner: s.Owner, Options: s.Options}
 }
 
 // Duration is a time.Duration written as "30m", "720h" or "30d".

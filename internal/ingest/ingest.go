@@ -95,7 +95,7 @@ func (s *Service) EnsureSource(ctx context.Context, src collectors.Source, sched
 }
 
 func ensureSource(db *gorm.DB, src collectors.Source, schedule string, now time.Time) (int64, error) {
-	cfg, _ := json.Marshal(map[string]any{"paths": src.Paths, "api": src.API, "owner": src.Owner})
+	cfg, _ := json.Marshal(map[string]any{"paths": src.Paths, "api": src.API, "api_map": src.APIMap, "owner": src.Owner})
 	row := store.Source{Name: src.Name, Kind: src.Kind, Schedule: schedule, Config: string(cfg), CreatedAt: now, UpdatedAt: now}
 	err := db.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "name"}},
@@ -224,9 +224,7 @@ func (s *Service) write(tx *gorm.DB, c collectors.Collector, src collectors.Sour
 	// APIs named by the collector first, then any referenced only by an
 	// endpoint, evidence record or finding.
 	for _, a := range b.apis {
-		if src.API != "" {
-			a.Name = src.API
-		}
+		a.Name = src.APIName(a.Name)
 		if a.Owner == "" {
 			a.Owner = src.Owner
 		}
@@ -237,9 +235,7 @@ func (s *Service) write(tx *gorm.DB, c collectors.Collector, src collectors.Sour
 		apiIDs[a.Name] = id
 	}
 	apiID := func(name string) (int64, error) {
-		if src.API != "" {
-			name = src.API
-		}
+		name = src.APIName(name)
 		if id, ok := apiIDs[name]; ok {
 			return id, nil
 		}
@@ -284,7 +280,7 @@ func (s *Service) write(tx *gorm.DB, c collectors.Collector, src collectors.Sour
 		}
 		rec := store.Evidence{
 			RunID: &runID, Source: src.Name, Collector: c.Kind(), CollectorVersion: c.Version(),
-			APIID: aid, APIName: apiNameOf(src, ev.API), EndpointKey: ev.Endpoint,
+			APIID: aid, APIName: src.APIName(ev.API), EndpointKey: ev.Endpoint,
 			ArtifactSHA256: sum, Location: ev.Location, Facts: string(facts),
 			ObservedAt: ev.ObservedAt, RecordedAt: now,
 		}
@@ -330,13 +326,6 @@ func (s *Service) write(tx *gorm.DB, c collectors.Collector, src collectors.Sour
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	return ids, nil
-}
-
-func apiNameOf(src collectors.Source, name string) string {
-	if src.API != "" {
-		return src.API
-	}
-	return name
 }
 
 func jsonList(v []string) string {

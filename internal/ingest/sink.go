@@ -88,6 +88,11 @@ func (b *buffer) Evidence(ev collectors.Evidence) error {
 	if ev.Artifact == nil {
 		return fmt.Errorf("evidence for API %q without an artifact", ev.API)
 	}
+	if ev.Route != nil {
+		if err := collectors.ValidateRoute(*ev.Route); err != nil {
+			return fmt.Errorf("evidence for API %q at %s: %w", ev.API, ev.Location, err)
+		}
+	}
 	if err := collectors.ValidateFacts(ev.Facts); err != nil {
 		return fmt.Errorf("evidence for API %q at %s: %w", ev.API, ev.Location, err)
 	}

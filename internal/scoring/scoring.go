@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -149,10 +150,19 @@ func (s *Service) Input(ctx context.Context, apiID int64) (controls.APIInput, er
 		return in, fmt.Errorf("scoring: api %q: evidence: %w", api.Name, err)
 	}
 	eps := map[string]*controls.EndpointInput{}
+	var routes []routeRecord
 	for _, r := range recs {
 		var facts collectors.Facts
 		if err := json.Unmarshal([]byte(r.Facts), &facts); err != nil {
 			return in, fmt.Errorf("scoring: evidence %d: facts: %w", r.ID, err)
+		}
+		if r.Route != "" {
+			rr := routeRecord{rec: r, facts: facts}
+			if err := json.Unmarshal([]byte(r.Route), &rr.route); err != nil {
+				return in, fmt.Errorf("scoring: evidence %d: route: %w", r.ID, err)
+			}
+			routes = append(routes, rr)
+			continue
 		}
 		target := in.APIFacts
 		if r.EndpointKey != "" {
@@ -164,13 +174,7 @@ func (s *Service) Input(ctx context.Context, apiID int64) (controls.APIInput, er
 			target = ep.Facts
 		}
 		for k, v := range facts {
-			obs := controls.Observation{Value: typed(v), EvidenceID: r.ID, Hash: r.Hash, Source: r.Source, ObservedAt: r.ObservedAt}
-			// Records are in seq order, so a later one wins unless it
-			// observed an older state.
-			if prev, ok := target[k]; ok && prev.ObservedAt.After(obs.ObservedAt) {
-				continue
-			}
-			target[k] = obs
+			merge(target, k, observe(r, v))
 		}
 	}
 	keys := make([]string, 0, len(eps))
@@ -178,6 +182,9 @@ func (s *Service) Input(ctx context.Context, apiID int64) (controls.APIInput, er
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	var baseURLs []string
+	_ = json.Unmarshal([]byte(api.BaseURLs), &baseURLs)
+	applyRoutes(in.APIFacts, eps, keys, routes, baseURLs)
 	for _, k := range keys {
 		ep := eps[k]
 		if o, ok := ep.Facts[collectors.FactDeprecated]; ok {
@@ -215,6 +222,103 @@ func (s *Service) Input(ctx context.Context, apiID int64) (controls.APIInput, er
 	}
 	in.SnapshotDays = int(days)
 	return in, nil
+}
+
+func observe(r store.Evidence, v any) controls.Observation {
+	return controls.Observation{Value: typed(v), EvidenceID: r.ID, Hash: r.Hash, Source: r.Source, ObservedAt: r.ObservedAt}
+}
+
+// merge keeps the later observation of a fact. Records arrive in seq
+// order, so a later one wins unless it observed an older state.
+func merge(target map[string]controls.Observation, k string, obs controls.Observation) {
+	if prev, ok := target[k]; ok && prev.ObservedAt.After(obs.ObservedAt) {
+		return
+	}
+	target[k] = obs
+}
+
+// routeRecord is a gateway rule's evidence.
+type routeRecord struct {
+	rec   store.Evidence
+	route collectors.Route
+	facts collectors.Facts
+}
+
+// applyRoutes gives each endpoint the facts of the gateway rules that
+// serve it: per gateway source the most specific matching route, as the
+// gateway itself would pick. Across sources (two layers in front of one
+// API, say nginx and Kong) a protection enforced by either layer counts,
+// so a satisfying value wins. API-level facts that no collector stated
+// directly are aggregated over the API's routes: true only when every
+// route says so.
+func applyRoutes(apiFacts map[string]controls.Observation, eps map[string]*controls.EndpointInput, keys []string, routes []routeRecord, baseURLs []string) {
+	if len(routes) == 0 {
+		return
+	}
+	hosts, basePaths := collectors.SplitBaseURLs(baseURLs)
+	for _, key := range keys {
+		method, path, _ := strings.Cut(key, " ")
+		best := map[string]routeRecord{} // source -> most specific route
+		bestScore := map[string]collectors.Specificity{}
+		for _, rr := range routes {
+			if sp := rr.route.Match(method, path, basePaths, hosts); sp > bestScore[rr.rec.Source] {
+				best[rr.rec.Source], bestScore[rr.rec.Source] = rr, sp
+			}
+		}
+		ep := eps[key]
+		for _, src := range sortedSources(best) {
+			rr := best[src]
+			for k, v := range rr.facts {
+				obs := observe(rr.rec, v)
+				if prev, ok := ep.Facts[k]; ok && prev.Source != src && truthy(prev.Value) && !truthy(obs.Value) {
+					continue // another layer already enforces it
+				}
+				ep.Facts[k] = obs
+			}
+		}
+	}
+	agg := map[string]controls.Observation{}
+	for _, rr := range routes {
+		for k, v := range rr.facts {
+			if _, direct := apiFacts[k]; direct {
+				continue
+			}
+			obs := observe(rr.rec, v)
+			if prev, ok := agg[k]; ok && (!truthy(prev.Value) || truthy(obs.Value)) {
+				continue // a false already decides; otherwise keep the first true
+			}
+			agg[k] = obs
+		}
+	}
+	for k, o := range agg {
+		apiFacts[k] = o
+	}
+}
+
+func sortedSources(m map[string]routeRecord) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// truthy mirrors the evaluator's notion of a satisfying value.
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case int64:
+		return x != 0
+	case float64:
+		return x != 0
+	case string:
+		return x != ""
+	case []string:
+		return len(x) > 0
+	}
+	return false
 }
 
 // typed turns JSON-decoded values back into the fact types: numbers come

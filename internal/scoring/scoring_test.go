@@ -141,3 +141,92 @@ func TestRescoreStoresAssessmentAndDailySnapshot(t *testing.T) {
 		t.Fatal("no result flagged stale")
 	}
 }
+
+// gateway emits two Kong-like routes for service "orders-svc": a
+// rate-limited /orders prefix and an exact /orders/export without a limit,
+// plus a route that serves nothing in the spec.
+type gateway struct{}
+
+func (gateway) Kind() string    { return "gateway-scoring-test" }
+func (gateway) Version() string { return "1" }
+func (gateway) Origin() string  { return collectors.OriginGateway }
+func (gateway) Collect(ctx context.Context, src collectors.Source, sink collectors.Sink) error {
+	art := &collectors.Artifact{Name: "kong.yaml", Data: []byte("_format_version: '3.0'")}
+	emit := func(name string, p collectors.PathMatch, facts collectors.Facts) error {
+		return sink.Evidence(collectors.Evidence{API: "orders-svc", Artifact: art, Location: "/routes/" + name,
+			Route: &collectors.Route{Name: name, Paths: []collectors.PathMatch{p}}, Facts: facts})
+	}
+	if err := emit("orders", collectors.PathMatch{Prefix: "/v1/orders"}, collectors.Facts{"ratelimit.enabled": true, "tls.enforced": true}); err != nil {
+		return err
+	}
+	if err := emit("export", collectors.PathMatch{Exact: "/v1/orders/export"}, collectors.Facts{"ratelimit.enabled": false, "tls.enforced": true}); err != nil {
+		return err
+	}
+	return emit("admin", collectors.PathMatch{Prefix: "/admin"}, collectors.Facts{"ratelimit.enabled": false, "tls.enforced": false})
+}
+
+type ordersSpec struct{}
+
+func (ordersSpec) Kind() string    { return "orders-spec-scoring-test" }
+func (ordersSpec) Version() string { return "1" }
+func (ordersSpec) Collect(ctx context.Context, src collectors.Source, sink collectors.Sink) error {
+	art := &collectors.Artifact{Name: "orders.yaml", Data: []byte("openapi: 3.1.0")}
+	if err := sink.API(collectors.API{Name: "Orders", Owner: "commerce", BaseURLs: []string{"https://api.example.com/v1"}}); err != nil {
+		return err
+	}
+	for _, p := range []string{"/orders", "/orders/{id}", "/orders/export"} {
+		if err := sink.Endpoint(collectors.Endpoint{API: "Orders", Method: "GET", Path: p}); err != nil {
+			return err
+		}
+		if err := sink.Evidence(collectors.Evidence{API: "Orders", Endpoint: "GET " + p, Artifact: art,
+			Facts: collectors.Facts{collectors.FactAuthDeclared: true}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func init() {
+	collectors.Register(gateway{})
+	collectors.Register(ordersSpec{})
+}
+
+func TestGatewayRoutesApplyToMatchingEndpoints(t *testing.T) {
+	ing, sc, st := setup(t, nil)
+	ctx := context.Background()
+	if _, err := ing.Run(ctx, collectors.Source{Name: "spec", Kind: "orders-spec-scoring-test"}, store.TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+	src := collectors.Source{Name: "kong", Kind: "gateway-scoring-test", APIMap: map[string]string{"orders-svc": "Orders"}}
+	if _, err := ing.Run(ctx, src, store.TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+	var api store.API
+	st.DB.Where("name = ?", "Orders").First(&api)
+	var n int64
+	st.DB.Model(&store.API{}).Count(&n)
+	if n != 1 {
+		t.Fatalf("%d APIs: the mapped gateway service must not create an API of its own", n)
+	}
+	in, err := sc.Input(ctx, api.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]any{}
+	for _, ep := range in.Endpoints {
+		got[ep.Key] = ep.Facts["ratelimit.enabled"].Value
+	}
+	// /orders and /orders/{id} fall under the prefix route (through the
+	// /v1 base path); /orders/export has its own, more specific route.
+	want := map[string]any{"GET /orders": true, "GET /orders/{id}": true, "GET /orders/export": false}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s ratelimit.enabled = %v, want %v (all: %v)", k, got[k], v, got)
+		}
+	}
+	// TLS at API scope: the admin route does not enforce it, so the API
+	// as a whole does not.
+	if v := in.APIFacts["tls.enforced"].Value; v != false {
+		t.Errorf("API tls.enforced = %v, want false (one route does not enforce TLS)", v)
+	}
+}
