@@ -106,6 +106,44 @@ const (
 	FactScanPresent         = "security_testing.ci" // api: scan results imported
 )
 
+// Detail facts from gateway configuration. The catalog's controls test the
+// boolean facts above; these carry the settings behind them so a reader
+// (and a later control) sees what is configured, not only whether.
+const (
+	// []string: jwt, key-auth, basic-auth, oauth2, oidc, hmac, mtls,
+	// ext-authz, ldap, custom (a plugin or filter posture cannot see into).
+	FactAuthMechanisms = "auth.mechanisms"
+	// []string: acl, rbac, opa, ext-authz, scopes, ip-restriction.
+	FactAuthzMechanisms = "authz.mechanisms"
+	// []string: JWT signing algorithms accepted ("RS256", "HS256"...).
+	FactJWTAlgorithms = "jwt.algorithms"
+	// []string: JWT claims verified ("exp", "nbf", "aud", "iss").
+	FactJWTClaimsVerified = "jwt.claims_verified"
+	// int64: the tightest request rate limit, normalized to per minute.
+	FactRateLimitPerMinute = "ratelimit.per_minute"
+	// int64: the request timeout in seconds (the longest of connect,
+	// read and write, i.e. the most a caller can hold a connection).
+	FactTimeoutSeconds = "timeout.seconds"
+	// int64: maximum request body size in bytes.
+	FactBodySizeMaxBytes = "bodysize.max_bytes"
+	// []string: allowed CORS origins as configured.
+	FactCORSOrigins = "cors.origins"
+	// bool: CORS allows any origin ("*" or reflecting the Origin).
+	FactCORSWildcard = "cors.wildcard"
+	// bool: CORS allows credentials.
+	FactCORSCredentials = "cors.credentials"
+	// string: minimum TLS version accepted from clients ("1.2").
+	FactTLSMinVersion = "tls.min_version"
+	// []string: security response headers set (lower-case names).
+	FactHeadersSet = "headers.set"
+	// []string: where access logs go ("file:/var/log/x", "http", "stdout").
+	FactLoggingSinks = "logging.sinks"
+	// []string: the gateway plugins/filters in effect on the route.
+	FactGatewayPlugins = "gateway.plugins"
+	// string: the upstream the route forwards to (URL or cluster name).
+	FactUpstream = "gateway.upstream"
+)
+
 // ValidateFacts checks that every value has one of the allowed types and
 // every key is non-empty, naming the first offender.
 func ValidateFacts(f Facts) error {
@@ -147,4 +185,8 @@ var KnownFacts = []string{
 	FactPolicyPerCall, FactEnforcementMode, FactMTLSUpstream,
 	FactEgressControlled, FactGatewayInSync, FactTrafficMonitored,
 	FactMaturityMetricsKept, FactScanPresent,
+	FactAuthMechanisms, FactAuthzMechanisms, FactJWTAlgorithms, FactJWTClaimsVerified,
+	FactRateLimitPerMinute, FactTimeoutSeconds, FactBodySizeMaxBytes, FactCORSOrigins,
+	FactCORSWildcard, FactCORSCredentials, FactTLSMinVersion, FactHeadersSet,
+	FactLoggingSinks, FactGatewayPlugins, FactUpstream,
 }

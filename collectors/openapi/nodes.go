@@ -26,11 +26,6 @@ func deref(n *yaml.Node) *yaml.Node {
 func isMap(n *yaml.Node) bool { n = deref(n); return n != nil && n.Kind == yaml.MappingNode }
 func isSeq(n *yaml.Node) bool { n = deref(n); return n != nil && n.Kind == yaml.SequenceNode }
 
-func isScalar(n *yaml.Node) bool {
-	n = deref(n)
-	return n != nil && n.Kind == yaml.ScalarNode
-}
-
 // kindName names a node's kind for error messages.
 func kindName(n *yaml.Node) string {
 	n = deref(n)

@@ -122,6 +122,7 @@ func (r *resolver) resolve(l loc, pure bool) (loc, bool, error) {
 		return res.l, res.ok, res.err
 	}
 	var chain []loc
+	var onChain map[*yaml.Node]int
 	cur := l
 	var res refResult
 	for {
@@ -134,15 +135,14 @@ func (r *resolver) resolve(l loc, pure bool) (loc, bool, error) {
 			res = m
 			break
 		}
-		for i, c := range chain {
-			if c.node == cur.node {
-				res = refResult{err: r.loopError(chain[i:], cur)}
-				break
-			}
-		}
-		if res.err != nil {
+		if i, seen := onChain[cur.node]; seen {
+			res = refResult{err: r.loopError(chain[i:], cur)}
 			break
 		}
+		if onChain == nil {
+			onChain = map[*yaml.Node]int{}
+		}
+		onChain[cur.node] = len(chain)
 		chain = append(chain, cur)
 		next, ok, err := r.target(cur, ref)
 		if err != nil || !ok {
@@ -300,9 +300,15 @@ func (r *resolver) external(from loc, ref, filePart string) (*document, bool, er
 			"$ref %q: referenced files exceed the size limit of %d bytes in total", ref, r.p.lim.MaxBytes)
 	}
 	data, err := safedecode.ReadFile(opt.RefFS, p, lim)
-	if errors.Is(err, fs.ErrNotExist) {
+	if err != nil && !errors.Is(err, safedecode.ErrTooLarge) {
+		// Absent, unreadable, or a symlink leading out of the root: the
+		// same as a reference the source does not ship.
 		r.failed[p] = true
-		r.p.warnf(from, "$ref %q: file %s does not exist; not followed", ref, p)
+		if errors.Is(err, fs.ErrNotExist) {
+			r.p.warnf(from, "$ref %q: file %s does not exist; not followed", ref, p)
+		} else {
+			r.p.warnf(from, "$ref %q: file %s cannot be read (%v); not followed", ref, p, err)
+		}
 		return nil, false, nil
 	}
 	if err == nil {

@@ -127,6 +127,16 @@ func humanBytes(n int64) string {
 	}
 }
 
+// CheckSize fails with ErrTooLarge, naming the input, when n bytes exceed
+// lim.MaxBytes; for callers that already hold the data.
+func CheckSize(name string, n int64, lim Limits) error {
+	lim = lim.Normalize()
+	if n > lim.MaxBytes {
+		return tooLarge(name, lim.MaxBytes)
+	}
+	return nil
+}
+
 // ReadAll reads r up to lim.MaxBytes and fails with ErrTooLarge, naming
 // the input, as soon as it holds more: it never buffers more than
 // MaxBytes+1 bytes.

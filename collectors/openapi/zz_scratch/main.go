@@ -3,44 +3,50 @@ package main
 import (
 	"fmt"
 	"os"
-	"log/slog"
-	"runtime"
+	"sort"
 	"time"
 
-	"github.com/pb33f/libopenapi"
-	"github.com/pb33f/libopenapi/datamodel"
+	"github.com/posture-dev/posture/collectors"
+	"github.com/posture-dev/posture/collectors/openapi"
 )
 
 func main() {
-	data, _ := os.ReadFile(os.Args[1])
-	var ms runtime.MemStats
-	t := time.Now()
-	cfg := datamodel.NewDocumentConfiguration()
-	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	cfg.SkipExternalRefResolution = os.Getenv("SKIPEXT") != ""
-	cfg.MergeReferencedProperties = false
-	doc, err := libopenapi.NewDocumentWithConfiguration(data, cfg)
-	if err != nil {
-		fmt.Println("err", err)
-		return
-	}
-	fmt.Println("newdoc", time.Since(t), doc.GetVersion(), doc.GetSpecInfo().SpecType)
-	if doc.GetSpecInfo().SpecType == "swagger" {
-		m, err := doc.BuildV2Model()
-		fmt.Println("v2", time.Since(t), err != nil, m != nil)
-		if err != nil { fmt.Println(err) }
-	} else {
-		m, err := doc.BuildV3Model()
-		fmt.Println("v3", time.Since(t), err, m != nil)
-		if m != nil {
-			n := 0
-			for p, pi := range m.Model.Paths.PathItems.FromOldest() {
-				_ = p
-				n += pi.GetOperations().Len()
-			}
-			fmt.Println("ops", n, time.Since(t))
+	verbose := os.Getenv("V") != ""
+	for _, f := range os.Args[1:] {
+		data, _ := os.ReadFile(f)
+		t := time.Now()
+		res, err := openapi.Parse(f, data, openapi.Options{})
+		el := time.Since(t)
+		if err != nil {
+			fmt.Printf("%s: ERROR %v (%v)\n", f, err, el)
+			continue
 		}
+		fmt.Printf("%s: %s %s ops=%d paths=%d warn=%d %v\n", f, res.Format, res.Version, len(res.Endpoints), res.Paths, len(res.Warnings), el)
+		fmt.Printf("  API %+v\n", trim(res.API))
+		fmt.Printf("  apifacts %v\n", res.Evidence[0].Facts)
+		counts := map[string]int{}
+		for _, ev := range res.Evidence[1:] {
+			if err := collectors.ValidateFacts(ev.Facts); err != nil { panic(err) }
+			for k, v := range ev.Facts {
+				switch x := v.(type) {
+				case bool:
+					if x { counts[k+"=true"]++ } else { counts[k+"=false"]++ }
+				case []string:
+					if len(x) > 0 { counts[k+"(nonempty)"]++ }
+				}
+			}
+		}
+		var keys []string
+		for k := range counts { keys = append(keys, k) }
+		sort.Strings(keys)
+		for _, k := range keys { fmt.Printf("    %s: %d\n", k, counts[k]) }
+		for i, w := range res.Warnings { if i < 5 || verbose { fmt.Println("  W:", w) } }
+		if verbose { for _, ev := range res.Evidence[1:] { fmt.Println("   ", ev.Endpoint, ev.Location, ev.Facts) } }
 	}
-	runtime.ReadMemStats(&ms)
-	fmt.Println("total alloc MB", ms.TotalAlloc>>20)
+}
+
+func trim(a collectors.API) collectors.API {
+	if len(a.Description) > 60 { a.Description = a.Description[:60] + "..." }
+	if len(a.Tags) > 5 { a.Tags = append(a.Tags[:5], "...") }
+	return a
 }
