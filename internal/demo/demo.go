@@ -9,6 +9,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/posture-dev/posture/collectors"
 	"github.com/posture-dev/posture/internal/config"
 )
 
@@ -21,8 +22,19 @@ func FS() fs.FS {
 	return sub
 }
 
-// Sources returns one source per sample spec, each collected every 15
-// minutes: enough to show the scheduler at work.
+// gateways are the demo's gateway configurations and how their services
+// map onto the sample APIs.
+var gateways = []config.Source{
+	{Name: "demo-kong", Kind: "kong", Paths: []string{"gateways/kong.yaml"},
+		APIMap: map[string]string{"payments-svc": "Payments API", "accounts-svc": "Accounts API"}},
+	{Name: "demo-nginx", Kind: "nginx", Paths: []string{"gateways/nginx.conf"},
+		APIMap: map[string]string{"orders.internal.example.com": "Legacy Orders API"}},
+}
+
+// Sources returns one source per sample spec and one per sample gateway
+// configuration whose collector is built in, each collected every 15
+// minutes: enough to show the scheduler at work. Specs come first so
+// gateway routes find the inventory they apply to.
 func Sources() ([]config.Source, error) {
 	entries, err := fs.ReadDir(FS(), "specs")
 	if err != nil {
@@ -41,6 +53,13 @@ func Sources() ([]config.Source, error) {
 			Schedule:   "@every 15m",
 			RunAtStart: true,
 		})
+	}
+	for _, g := range gateways {
+		if _, err := collectors.Get(g.Kind); err != nil {
+			continue
+		}
+		g.Schedule, g.RunAtStart = "@every 15m", true
+		out = append(out, g)
 	}
 	return out, nil
 }
