@@ -3,5 +3,6 @@
 package all
 
 import (
+	_ "github.com/posture-dev/posture/collectors/nginx"   // nginx configuration
 	_ "github.com/posture-dev/posture/collectors/openapi" // OpenAPI 3.x and Swagger 2.0
 )
