@@ -5,4 +5,5 @@ package all
 import (
 	_ "github.com/posture-dev/posture/collectors/nginx"   // nginx configuration
 	_ "github.com/posture-dev/posture/collectors/openapi" // OpenAPI 3.x and Swagger 2.0
+	_ "github.com/posture-dev/posture/collectors/tyk"     // Tyk API definitions (classic and OAS)
 )

@@ -83,10 +83,11 @@ func isPureRef(n *yaml.Node) bool {
 // $refs that loops without reaching a real object, is an error.
 type resolver struct {
 	p        *parser
-	docs     map[string]*document // external documents by FS path
-	failed   map[string]bool      // external files already reported unresolvable
-	follow   map[refKey]refResult // memo of follow()
-	extBytes int64                // bytes of external files read so far
+	keys     map[*yaml.Node]map[string]*yaml.Node // key index of large mappings
+	docs     map[string]*document                 // external documents by FS path
+	failed   map[string]bool                      // external files already reported unresolvable
+	follow   map[refKey]refResult                 // memo of follow()
+	extBytes int64                                // bytes of external files read so far
 }
 
 type refKey struct {
@@ -107,7 +108,7 @@ var (
 )
 
 func newResolver(p *parser) *resolver {
-	return &resolver{p: p, docs: map[string]*document{}, failed: map[string]bool{}, follow: map[refKey]refResult{}}
+	return &resolver{p: p, keys: map[*yaml.Node]map[string]*yaml.Node{}, docs: map[string]*document{}, failed: map[string]bool{}, follow: map[refKey]refResult{}}
 }
 
 // resolve follows l while it is a Reference Object. With pure set it stops
@@ -215,7 +216,7 @@ func (r *resolver) target(from loc, ref string) (loc, bool, error) {
 	if dec, err := url.PathUnescape(frag); err == nil {
 		frag = dec
 	}
-	n, err := lookupPointer(doc.root, frag)
+	n, err := r.lookupPointer(doc.root, frag)
 	if err != nil {
 		return loc{}, false, r.p.errorf(ErrRefMissing, from.doc, refLine(from.node), from.ptr,
 			"$ref %q: %v", ref, err)
@@ -223,8 +224,12 @@ func (r *resolver) target(from loc, ref string) (loc, bool, error) {
 	return loc{doc: doc, node: n, ptr: frag}, true, nil
 }
 
+// indexThreshold is the mapping size from which pointer lookups use a
+// key index instead of a scan (components/schemas may hold thousands).
+const indexThreshold = 16
+
 // lookupPointer walks a JSON pointer ("" is the whole document).
-func lookupPointer(root *yaml.Node, ptr string) (*yaml.Node, error) {
+func (r *resolver) lookupPointer(root *yaml.Node, ptr string) (*yaml.Node, error) {
 	n := deref(root)
 	if ptr == "" {
 		return n, nil
@@ -234,6 +239,18 @@ func lookupPointer(root *yaml.Node, ptr string) (*yaml.Node, error) {
 		tok := unescapeToken(raw)
 		var next *yaml.Node
 		switch {
+		case isMap(n) && len(n.Content) >= 2*indexThreshold:
+			idx, ok := r.keys[n]
+			if !ok {
+				idx = make(map[string]*yaml.Node, len(n.Content)/2)
+				for _, p := range pairs(n) {
+					if _, dup := idx[p.Key]; !dup {
+						idx[p.Key] = p.Value
+					}
+				}
+				r.keys[n] = idx
+			}
+			next = idx[tok]
 		case isMap(n):
 			next = get(n, tok)
 		case isSeq(n):

@@ -1,0 +1,155 @@
+package openapi
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/posture-dev/posture/collectors"
+)
+
+// memSink records what a collector sends, in order.
+type memSink struct {
+	apis      []collectors.API
+	endpoints []collectors.Endpoint
+	evidence  []collectors.Evidence
+	order     []string
+	failAfter int // fail the call after this many items; 0 = never
+	calls     int
+}
+
+var errSinkFull = errors.New("sink full")
+
+func (s *memSink) step(what string) error {
+	s.calls++
+	if s.failAfter > 0 && s.calls > s.failAfter {
+		return errSinkFull
+	}
+	s.order = append(s.order, what)
+	return nil
+}
+
+func (s *memSink) API(a collectors.API) error {
+	if err := s.step("api"); err != nil {
+		return err
+	}
+	s.apis = append(s.apis, a)
+	return nil
+}
+
+func (s *memSink) Endpoint(e collectors.Endpoint) error {
+	if err := s.step("endpoint"); err != nil {
+		return err
+	}
+	s.endpoints = append(s.endpoints, e)
+	return nil
+}
+
+func (s *memSink) Evidence(e collectors.Evidence) error {
+	if err := s.step("evidence"); err != nil {
+		return err
+	}
+	s.evidence = append(s.evidence, e)
+	return nil
+}
+
+func (s *memSink) Finding(collectors.Finding) error { return s.step("finding") }
+
+// mustParse parses a hand-made document and checks the invariants every
+// result must satisfy.
+func mustParse(t *testing.T, name, doc string) *Result {
+	t.Helper()
+	res, err := Parse(name, []byte(doc), Options{})
+	if err != nil {
+		t.Fatalf("Parse(%s): %v", name, err)
+	}
+	checkResult(t, res)
+	return res
+}
+
+// checkResult asserts the structural invariants of a Result.
+func checkResult(t testing.TB, res *Result) {
+	t.Helper()
+	if len(res.Evidence) != len(res.Endpoints)+1 {
+		t.Fatalf("%d evidence records for %d endpoints", len(res.Evidence), len(res.Endpoints))
+	}
+	art := res.Evidence[0].Artifact
+	if art == nil || len(art.Data) == 0 || art.Name == "" || art.ContentType == "" {
+		t.Fatalf("bad artifact %+v", art)
+	}
+	keys := map[string]bool{}
+	for i, ev := range res.Evidence {
+		if ev.Artifact != art {
+			t.Fatalf("evidence %d does not share the artifact", i)
+		}
+		if ev.API != res.API.Name {
+			t.Fatalf("evidence %d API %q, want %q", i, ev.API, res.API.Name)
+		}
+		if err := collectors.ValidateFacts(ev.Facts); err != nil {
+			t.Fatalf("evidence %d: %v", i, err)
+		}
+		for k, v := range ev.Facts {
+			switch v.(type) {
+			case bool, int64, string, []string:
+			default:
+				t.Fatalf("fact %s has type %T", k, v)
+			}
+			if !strings.Contains(strings.Join(collectors.KnownFacts, " "), k) {
+				t.Fatalf("fact %s is not in the vocabulary", k)
+			}
+		}
+		if i == 0 {
+			if ev.Endpoint != "" {
+				t.Fatalf("API evidence has endpoint %q", ev.Endpoint)
+			}
+			continue
+		}
+		ep := res.Endpoints[i-1]
+		if ev.Endpoint != ep.Key() || keys[ep.Key()] {
+			t.Fatalf("evidence %d endpoint %q (endpoint %q, duplicate %v)", i, ev.Endpoint, ep.Key(), keys[ep.Key()])
+		}
+		keys[ep.Key()] = true
+		if !strings.HasPrefix(ev.Location, "/paths/") {
+			t.Fatalf("evidence %d location %q", i, ev.Location)
+		}
+		if ep.Protocol != collectors.ProtocolREST || ep.Method != strings.ToUpper(ep.Method) || ep.API != res.API.Name {
+			t.Fatalf("bad endpoint %+v", ep)
+		}
+		if v, ok := ev.Facts[collectors.FactDataSensitiveFields]; ok && len(v.([]string)) == 0 {
+			t.Fatalf("empty %s emitted", collectors.FactDataSensitiveFields)
+		}
+	}
+	if res.Evidence[0].Facts[collectors.FactSpecOperations] != int64(len(res.Endpoints)) {
+		t.Fatalf("spec.operations %v, %d endpoints", res.Evidence[0].Facts[collectors.FactSpecOperations], len(res.Endpoints))
+	}
+}
+
+// endpointFacts returns the facts of one endpoint by key.
+func endpointFacts(t *testing.T, res *Result, key string) collectors.Facts {
+	t.Helper()
+	for _, ev := range res.Evidence[1:] {
+		if ev.Endpoint == key {
+			return ev.Facts
+		}
+	}
+	t.Fatalf("no endpoint %q", key)
+	return nil
+}
+
+// want checks facts: a nil value means the fact must be absent (unknown).
+func want(t *testing.T, where string, f collectors.Facts, exp map[string]any) {
+	t.Helper()
+	for k, w := range exp {
+		got, ok := f[k]
+		switch {
+		case w == nil && ok:
+			t.Errorf("%s: %s = %v, want it absent (unknown)", where, k, got)
+		case w == nil:
+		case !ok:
+			t.Errorf("%s: %s absent, want %v", where, k, w)
+		case !reflect.DeepEqual(got, w):
+			t.Errorf("%s: %s = %#v, want %#v", where, k, got, w)
+		}
+	}
+}
