@@ -153,7 +153,7 @@ type Route struct {
 
 // PathMatch is one path rule; exactly one field is set.
 type PathMatch struct {
-	Prefix string `json:"prefix,omitempty"` // "/orders" matches /orders and /orders/...
+	Prefix string `json:"prefix,omitempty"` // plain string prefix: "/orders" matches /orders, /orders/1, /ordersx
 	Exact  string `json:"exact,omitempty"`
 	Regex  string `json:"regex,omitempty"` // RE2, anchored at the start like Kong and Envoy
 }

@@ -60,13 +60,10 @@ func (p PathMatch) match(template, concrete string) Specificity {
 			return 1 << 20
 		}
 	case p.Prefix != "":
-		prefix := p.Prefix
-		if prefix == "/" {
-			return 2
-		}
-		if template == prefix || strings.HasPrefix(template, strings.TrimRight(prefix, "/")+"/") ||
-			(strings.HasSuffix(prefix, "/") && strings.HasPrefix(template, prefix)) {
-			return Specificity(2 + len(prefix))
+		// A plain string prefix, as Kong, Envoy and nginx match: "/order"
+		// also serves "/orders". Longer prefixes are more specific.
+		if strings.HasPrefix(template, p.Prefix) || strings.HasPrefix(concrete, p.Prefix) {
+			return Specificity(1 + len(p.Prefix))
 		}
 	case p.Regex != "":
 		re, err := compileAnchored(p.Regex)
@@ -133,6 +130,10 @@ func hostsOverlap(routeHosts, apiHosts []string) bool {
 				return true
 			}
 			if strings.HasPrefix(rh, "*.") && strings.HasSuffix(ah, rh[1:]) {
+				return true
+			}
+			// Kong's and Envoy's suffix wildcard: "api.*".
+			if strings.HasSuffix(rh, ".*") && strings.HasPrefix(ah, rh[:len(rh)-1]) {
 				return true
 			}
 		}

@@ -14,7 +14,8 @@ func TestRouteMatch(t *testing.T) {
 	}{
 		{"any", Route{}, "GET", "/orders", nil, nil, true},
 		{"prefix", Route{Paths: []PathMatch{{Prefix: "/orders"}}}, "GET", "/orders/{id}", nil, nil, true},
-		{"prefix is not a substring", Route{Paths: []PathMatch{{Prefix: "/order"}}}, "GET", "/orders", nil, nil, false},
+		{"prefix is a plain string prefix (as gateways match)", Route{Paths: []PathMatch{{Prefix: "/order"}}}, "GET", "/orders", nil, nil, true},
+		{"prefix elsewhere", Route{Paths: []PathMatch{{Prefix: "/orders"}}}, "GET", "/customers/{id}/orders", nil, nil, false},
 		{"prefix with base path", Route{Paths: []PathMatch{{Prefix: "/v2/orders"}}}, "GET", "/orders", []string{"/v2"}, nil, true},
 		{"stripped prefix", Route{Paths: []PathMatch{{Prefix: "/orders"}}}, "GET", "/orders", []string{"/v2"}, nil, true},
 		{"exact", Route{Paths: []PathMatch{{Exact: "/health"}}}, "GET", "/health", nil, nil, true},
@@ -25,6 +26,7 @@ func TestRouteMatch(t *testing.T) {
 		{"method case", Route{Methods: []string{"get"}}, "GET", "/x", nil, nil, true},
 		{"host mismatch", Route{Hosts: []string{"a.example.com"}}, "GET", "/x", nil, []string{"b.example.com"}, false},
 		{"host wildcard", Route{Hosts: []string{"*.example.com"}}, "GET", "/x", nil, []string{"api.example.com"}, true},
+		{"host suffix wildcard", Route{Hosts: []string{"api.*"}}, "GET", "/x", nil, []string{"api.example.com"}, true},
 		{"no API hosts: hosts ignored", Route{Hosts: []string{"a.example.com"}}, "GET", "/x", nil, nil, true},
 	}
 	for _, tc := range cases {

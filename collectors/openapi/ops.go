@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
@@ -114,6 +115,15 @@ func (p *parser) operations() ([]opRef, int, error) {
 			if !isMap(node) {
 				return p.errorf(ErrInvalid, it.doc, line(node), o.op.ptr, "operation must be an object, not %s", kindName(node))
 			}
+			// Swagger 2.0 and OpenAPI 3.0 require responses on every
+			// operation (3.1 made them optional). A missing one is also
+			// how a spec cut off mid-file usually shows: keep it an error.
+			if p.minor <= 0 && get(node, "responses") == nil {
+				return p.errorf(ErrInvalid, it.doc, line(node), o.op.ptr, "operation has no responses (required in %s)", p.versionName())
+			}
+			if ps := get(node, "parameters"); ps != nil && ps.Kind != yaml.SequenceNode {
+				return p.errorf(ErrInvalid, it.doc, line(ps), child(o.op.ptr, "parameters"), "must be an array, not %s", kindName(ps))
+			}
 			if k := method + " " + kv.Key; seen[k] {
 				p.warnf(o.op, "duplicate operation %s ignored", k)
 				return nil
@@ -142,6 +152,14 @@ func (p *parser) operations() ([]opRef, int, error) {
 		}
 	}
 	return ops, n, nil
+}
+
+// versionName is "Swagger 2.0" or "OpenAPI 3.x".
+func (p *parser) versionName() string {
+	if p.minor < 0 {
+		return "Swagger 2.0"
+	}
+	return fmt.Sprintf("OpenAPI 3.%d", p.minor)
 }
 
 // securitySchemes maps each declared scheme name to its type label.

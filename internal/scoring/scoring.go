@@ -258,18 +258,35 @@ func applyRoutes(apiFacts map[string]controls.Observation, eps map[string]*contr
 	hosts, basePaths := collectors.SplitBaseURLs(baseURLs)
 	for _, key := range keys {
 		method, path, _ := strings.Cut(key, " ")
-		best := map[string]routeRecord{} // source -> most specific route
+		// Per source, the routes at the highest specificity: normally
+		// one; on a tie (the same path served by a TLS and a plain
+		// listener, say) the weaker value of each fact wins, so the
+		// result does not depend on the order of the gateway's file.
+		best := map[string][]routeRecord{}
 		bestScore := map[string]collectors.Specificity{}
 		for _, rr := range routes {
-			if sp := rr.route.Match(method, path, basePaths, hosts); sp > bestScore[rr.rec.Source] {
-				best[rr.rec.Source], bestScore[rr.rec.Source] = rr, sp
+			sp := rr.route.Match(method, path, basePaths, hosts)
+			switch src := rr.rec.Source; {
+			case sp == 0:
+			case sp > bestScore[src]:
+				best[src], bestScore[src] = []routeRecord{rr}, sp
+			case sp == bestScore[src]:
+				best[src] = append(best[src], rr)
 			}
 		}
 		ep := eps[key]
 		for _, src := range sortedSources(best) {
-			rr := best[src]
-			for k, v := range rr.facts {
-				obs := observe(rr.rec, v)
+			facts := map[string]controls.Observation{}
+			for _, rr := range best[src] {
+				for k, v := range rr.facts {
+					obs := observe(rr.rec, v)
+					if prev, ok := facts[k]; ok && !truthy(prev.Value) {
+						continue // a tie keeps the weaker value
+					}
+					facts[k] = obs
+				}
+			}
+			for k, obs := range facts {
 				if prev, ok := ep.Facts[k]; ok && prev.Source != src && truthy(prev.Value) && !truthy(obs.Value) {
 					continue // another layer already enforces it
 				}
@@ -295,7 +312,7 @@ func applyRoutes(apiFacts map[string]controls.Observation, eps map[string]*contr
 	}
 }
 
-func sortedSources(m map[string]routeRecord) []string {
+func sortedSources(m map[string][]routeRecord) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)

@@ -2,6 +2,7 @@ package scoring_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -228,5 +229,55 @@ func TestGatewayRoutesApplyToMatchingEndpoints(t *testing.T) {
 	// as a whole does not.
 	if v := in.APIFacts["tls.enforced"].Value; v != false {
 		t.Errorf("API tls.enforced = %v, want false (one route does not enforce TLS)", v)
+	}
+}
+
+// tie emits two routes equally specific for /v1/orders: one over TLS, one
+// not, in the order the test asks.
+type tie struct{ tlsFirst bool }
+
+func (t *tie) Kind() string    { return "tie-scoring-test" }
+func (t *tie) Version() string { return "1" }
+func (t *tie) Collect(ctx context.Context, src collectors.Source, sink collectors.Sink) error {
+	art := &collectors.Artifact{Name: "envoy.yaml", Data: []byte("static_resources: {}")}
+	vals := []bool{true, false}
+	if !t.tlsFirst {
+		vals = []bool{false, true}
+	}
+	for i, v := range vals {
+		if err := sink.Evidence(collectors.Evidence{API: "Orders", Artifact: art, Location: fmt.Sprint("/listeners/", i),
+			Route: &collectors.Route{Paths: []collectors.PathMatch{{Prefix: "/v1/orders"}}}, Facts: collectors.Facts{"tls.enforced": v}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var tieCollector = &tie{}
+
+func init() { collectors.Register(tieCollector) }
+
+func TestEquallySpecificRoutesTakeTheWeakerValue(t *testing.T) {
+	for _, first := range []bool{true, false} {
+		ing, sc, st := setup(t, nil)
+		ctx := context.Background()
+		if _, err := ing.Run(ctx, collectors.Source{Name: "spec", Kind: "orders-spec-scoring-test"}, store.TriggerManual); err != nil {
+			t.Fatal(err)
+		}
+		tieCollector.tlsFirst = first
+		if _, err := ing.Run(ctx, collectors.Source{Name: "envoy", Kind: "tie-scoring-test"}, store.TriggerManual); err != nil {
+			t.Fatal(err)
+		}
+		var api store.API
+		st.DB.Where("name = ?", "Orders").First(&api)
+		in, err := sc.Input(ctx, api.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ep := range in.Endpoints {
+			if v := ep.Facts["tls.enforced"].Value; v != false {
+				t.Errorf("tlsFirst=%v: %s tls.enforced = %v, want false whatever the order", first, ep.Key, v)
+			}
+		}
 	}
 }
