@@ -187,3 +187,22 @@ func TestCollectFromConfig(t *testing.T) {
 		t.Fatalf("unknown --source: %d %s", code, errOut)
 	}
 }
+
+// The demo's sources all have a collector built in, and the gateway
+// configurations map onto APIs the sample specs declare.
+func TestDemoSourcesAreComplete(t *testing.T) {
+	cfg, err := demoConfig(":0", filepath.Join(t.TempDir(), "d.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, s := range cfg.Sources {
+		kinds[s.Kind]++
+	}
+	if kinds["openapi"] != 4 || kinds["kong"] != 1 || kinds["nginx"] != 1 {
+		t.Fatalf("demo source kinds = %v, want 4 openapi, 1 kong, 1 nginx", kinds)
+	}
+}

@@ -62,9 +62,10 @@ Migrations are applied at start.`, errOut)
 
 func runDemo(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs := newFlags("demo", "[--addr :8080] [--db FILE]", `
-Serves the dashboards on built-in sample data: four sample APIs (one
-strong, one weak, one without an owner), collected once at start and every
-15 minutes, into a fresh embedded SQLite database. Anyone reaching the
+Serves the dashboards on built-in sample data: four sample API descriptions
+(one strong, one weak, one without an owner) and the Kong and nginx
+configurations in front of them, collected once at start and every 15
+minutes, into a fresh embedded SQLite database. Anyone reaching the
 server can browse as an auditor; an admin token for "Run now" is printed.`, errOut)
 	addr := fs.String("addr", ":8080", "listen address")
 	db := fs.String("db", "", "SQLite file (default: a fresh temporary database)")
