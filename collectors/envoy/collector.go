@@ -4,16 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/posture-dev/posture/collectors"
+	"github.com/posture-dev/posture/collectors/source"
 	"github.com/posture-dev/posture/internal/safedecode"
 )
 
@@ -173,51 +171,22 @@ func (c Collector) Collect(ctx context.Context, src collectors.Source, sink coll
 }
 
 func listFiles(src collectors.Source, p string) ([]file, error) {
-	var fsys fs.FS
-	var start string
-	var display func(rel string) string
-	if src.FS != nil {
-		fsys = src.FS
-		start = strings.TrimPrefix(path.Clean(filepath.ToSlash(p)), "/")
-		if start == "" {
-			start = "."
-		}
-		display = func(rel string) string { return rel }
-	} else {
-		st, err := os.Stat(p)
-		if err != nil {
-			return nil, fmt.Errorf("envoy: %w", err)
-		}
-		if !st.IsDir() {
-			return []file{{fsys: os.DirFS(filepath.Dir(p)), rel: filepath.Base(p), display: p, explicit: true}}, nil
-		}
-		fsys, start = os.DirFS(p), "."
-		display = func(rel string) string { return filepath.Join(p, filepath.FromSlash(rel)) }
-	}
-	st, err := fs.Stat(fsys, start)
+	root, err := source.Open(src, p, false)
 	if err != nil {
-		return nil, fmt.Errorf("envoy: %s: %w", p, err)
+		return nil, fmt.Errorf("envoy: %w", err)
 	}
-	if !st.IsDir() {
-		return []file{{fsys: fsys, rel: start, display: display(start), explicit: true}}, nil
+	if !root.IsDir {
+		return []file{{fsys: root.FS, rel: root.Start, display: root.Display(root.Start), explicit: true}}, nil
+	}
+	rels, err := root.List(isConfigName)
+	if err != nil {
+		return nil, fmt.Errorf("envoy: %w", err)
 	}
 	var out []file
-	err = fs.WalkDir(fsys, start, func(rel string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return fmt.Errorf("envoy: %s: %w", display(rel), err)
-		}
-		if d.IsDir() {
-			if rel != start && strings.HasPrefix(d.Name(), ".") {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if d.Type().IsRegular() && isConfigName(rel) {
-			out = append(out, file{fsys: fsys, rel: rel, display: display(rel)})
-		}
-		return nil
-	})
-	return out, err
+	for _, rel := range rels {
+		out = append(out, file{fsys: root.FS, rel: rel, display: root.Display(rel)})
+	}
+	return out, nil
 }
 
 func (c Collector) collectFile(ctx context.Context, src collectors.Source, f file, opt Options, sink collectors.Sink) error {
@@ -263,15 +232,9 @@ func (c Collector) collectFile(ctx context.Context, src collectors.Source, f fil
 
 // detectFile reads the head of a file found in a directory and runs Detect.
 func (c Collector) detectFile(f file) (bool, error) {
-	fh, err := f.fsys.Open(f.rel)
+	head, err := source.Head(f.fsys, f.rel, headSize)
 	if err != nil {
 		return false, fmt.Errorf("envoy: %s: %w", f.display, err)
 	}
-	defer fh.Close()
-	head := make([]byte, headSize)
-	n, err := io.ReadFull(fh, head)
-	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		return false, fmt.Errorf("envoy: %s: %w", f.display, err)
-	}
-	return c.Detect(f.display, head[:n]), nil
+	return c.Detect(f.display, head), nil
 }

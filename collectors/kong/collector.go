@@ -6,17 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/posture-dev/posture/collectors"
+	"github.com/posture-dev/posture/collectors/source"
 	"github.com/posture-dev/posture/internal/safedecode"
 )
 
@@ -339,78 +337,39 @@ type inputFile struct {
 // files lists what a path names: the file itself, or the candidate files
 // of a directory tree.
 func (c Collector) files(src collectors.Source, p string) ([]inputFile, error) {
-	var fsys fs.FS
-	var start string
-	var display func(rel string) string
-	if src.FS != nil {
-		fp := strings.TrimPrefix(path.Clean(filepath.ToSlash(p)), "/")
-		if fp == "" {
-			fp = "."
-		}
-		fsys, start = src.FS, fp
-		display = func(rel string) string { return rel }
-	} else {
-		st, err := os.Stat(p)
-		if err != nil {
-			return nil, fmt.Errorf("kong: %w", err)
-		}
-		dir := p
-		start = "."
-		if !st.IsDir() {
-			dir, start = filepath.Dir(p), filepath.Base(p)
-		}
-		fsys = os.DirFS(dir)
-		display = func(rel string) string {
-			if !st.IsDir() {
-				return p
-			}
-			return filepath.Join(p, filepath.FromSlash(rel))
-		}
-	}
-	st, err := fs.Stat(fsys, start)
+	root, err := source.Open(src, p, false)
 	if err != nil {
-		return nil, fmt.Errorf("kong: %s: %w", p, err)
+		return nil, fmt.Errorf("kong: %w", err)
 	}
-	if !st.IsDir() {
-		return []inputFile{{fsys, start, display(start), true}}, nil
+	if !root.IsDir {
+		return []inputFile{{root.FS, root.Start, root.Display(root.Start), true}}, nil
 	}
-	var out []inputFile
-	err = fs.WalkDir(fsys, start, func(rel string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return fmt.Errorf("kong: %s: %w", display(rel), err)
-		}
-		if d.IsDir() {
-			if rel != start && strings.HasPrefix(d.Name(), ".") {
-				return fs.SkipDir
-			}
-			return nil
-		}
+	rels, err := root.List(func(rel string) bool {
 		switch strings.ToLower(path.Ext(rel)) {
 		case ".yaml", ".yml", ".json":
-			if d.Type().IsRegular() {
-				out = append(out, inputFile{fsys, rel, display(rel), false})
-			}
+			return true
 		}
-		return nil
+		return false
 	})
-	return out, err
+	if err != nil {
+		return nil, fmt.Errorf("kong: %w", err)
+	}
+	var out []inputFile
+	for _, rel := range rels {
+		out = append(out, inputFile{root.FS, rel, root.Display(rel), false})
+	}
+	return out, nil
 }
 
 // readFile parses one file; a file found by walking that is not Kong
 // configuration gives (nil, nil).
 func (c Collector) readFile(f inputFile, lim safedecode.Limits) (*Result, error) {
 	if !f.explicit {
-		fh, err := f.fsys.Open(f.rel)
+		head, err := source.Head(f.fsys, f.rel, headSize)
 		if err != nil {
 			return nil, fmt.Errorf("kong: %s: %w", f.display, err)
 		}
-		head := make([]byte, headSize)
-		n, err := io.ReadFull(fh, head)
-		fh.Close()
-		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-			return nil, fmt.Errorf("kong: %s: %w", f.display, err)
-		}
-		if !c.Detect(f.display, head[:n]) {
+		if !c.Detect(f.display, head) {
 			return nil, nil
 		}
 	}

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"sort"
@@ -14,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/posture-dev/posture/collectors"
+	"github.com/posture-dev/posture/collectors/source"
 	"github.com/posture-dev/posture/internal/safedecode"
 )
 
@@ -215,77 +214,32 @@ func (c Collector) Collect(ctx context.Context, src collectors.Source, sink coll
 }
 
 func (c Collector) collectPath(ctx context.Context, src collectors.Source, p string, opt Options, sink collectors.Sink) error {
-	var rootFS fs.FS
-	var files []confFile
-	var display func(rel string) string
-	isDir := false
-	start := ""
-	if src.FS != nil {
-		fp := strings.TrimPrefix(path.Clean(filepath.ToSlash(p)), "/")
-		if fp == "" {
-			fp = "."
-		}
-		st, err := fs.Stat(src.FS, fp)
-		if err != nil {
-			return fmt.Errorf("nginx: %s: %w", p, err)
-		}
-		isDir = st.IsDir()
-		dir := fp
-		if !isDir {
-			dir = path.Dir(fp)
-			start = path.Base(fp)
-		}
-		if rootFS, err = fs.Sub(src.FS, dir); err != nil {
-			return fmt.Errorf("nginx: %s: %w", p, err)
-		}
-		display = func(rel string) string { return path.Join(dir, rel) }
-	} else {
-		st, err := os.Stat(p)
-		if err != nil {
-			return fmt.Errorf("nginx: %w", err)
-		}
-		isDir = st.IsDir()
-		dir := p
-		if !isDir {
-			dir = filepath.Dir(p)
-			start = filepath.Base(p)
-		}
-		root, err := os.OpenRoot(dir)
-		if err != nil {
-			return fmt.Errorf("nginx: %w", err)
-		}
-		defer root.Close()
-		rootFS = root.FS()
-		if abs, err := filepath.Abs(dir); err == nil {
+	// Confined: includes resolve inside this root, never above it.
+	root, err := source.Open(src, p, true)
+	if err != nil {
+		return fmt.Errorf("nginx: %w", err)
+	}
+	defer root.Close()
+	rootFS := root.FS
+	if root.Dir != "" {
+		if abs, err := filepath.Abs(root.Dir); err == nil {
 			opt.AbsRoot = filepath.ToSlash(abs)
 		}
-		display = func(rel string) string {
-			if !isDir && rel == start {
-				return p
-			}
-			return filepath.Join(dir, filepath.FromSlash(rel))
-		}
 	}
-	if !isDir {
-		files = append(files, confFile{start, display(start), true})
+	var files []confFile
+	if !root.IsDir {
+		files = append(files, confFile{root.Start, root.Display(root.Start), true})
 	} else {
-		err := fs.WalkDir(rootFS, ".", func(rel string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return fmt.Errorf("nginx: %s: %w", display(rel), err)
-			}
-			if rel != "." && strings.HasPrefix(d.Name(), ".") {
-				if d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if !d.IsDir() && d.Type().IsRegular() && isConfName(rel) {
-				files = append(files, confFile{rel, display(rel), false})
-			}
-			return nil
+		// Hidden files are skipped too (h5bp's "disable by prefixing
+		// with a dot"); source.List skips only hidden directories.
+		rels, err := root.List(func(rel string) bool {
+			return !strings.HasPrefix(path.Base(rel), ".") && isConfName(rel)
 		})
 		if err != nil {
-			return err
+			return fmt.Errorf("nginx: %w", err)
+		}
+		for _, rel := range rels {
+			files = append(files, confFile{rel, root.Display(rel), false})
 		}
 	}
 	lim := opt.Limits.Normalize()
@@ -372,17 +326,11 @@ func (c Collector) collectPath(ctx context.Context, src collectors.Source, p str
 
 // detectFile reads the head of a file met in a walk and runs Detect.
 func detectFile(root fs.FS, f confFile) (bool, error) {
-	fh, err := root.Open(f.rel)
+	head, err := source.Head(root, f.rel, headSize)
 	if err != nil {
 		return false, fmt.Errorf("nginx: %s: %w", f.display, err)
 	}
-	defer fh.Close()
-	head := make([]byte, headSize)
-	n, err := io.ReadFull(fh, head)
-	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		return false, fmt.Errorf("nginx: %s: %w", f.display, err)
-	}
-	return Collector{}.Detect(f.display, head[:n]), nil
+	return Collector{}.Detect(f.display, head), nil
 }
 
 // emit streams one file's routes into the sink: one evidence record per

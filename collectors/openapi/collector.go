@@ -5,16 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/posture-dev/posture/collectors"
+	"github.com/posture-dev/posture/collectors/source"
 	"github.com/posture-dev/posture/internal/safedecode"
 )
 
@@ -274,79 +272,22 @@ type specFile struct {
 }
 
 func (c Collector) collectPath(ctx context.Context, src collectors.Source, p string, opt Options, external bool, done map[string]bool, sink collectors.Sink) error {
-	var rootFS fs.FS
-	var start string // file or directory inside rootFS
-	var display func(rel string) string
-	if src.FS != nil {
-		fp := strings.TrimPrefix(path.Clean(filepath.ToSlash(p)), "/")
-		if fp == "" {
-			fp = "."
-		}
-		st, err := fs.Stat(src.FS, fp)
-		if err != nil {
-			return fmt.Errorf("openapi: %s: %w", p, err)
-		}
-		dir := fp
-		if !st.IsDir() {
-			dir = path.Dir(fp)
-		}
-		rootFS, err = fs.Sub(src.FS, dir)
-		if err != nil {
-			return fmt.Errorf("openapi: %s: %w", p, err)
-		}
-		start = "."
-		if !st.IsDir() {
-			start = path.Base(fp)
-		}
-		display = func(rel string) string { return path.Join(dir, rel) }
-	} else {
-		st, err := os.Stat(p)
-		if err != nil {
-			return fmt.Errorf("openapi: %w", err)
-		}
-		dir := p
-		if !st.IsDir() {
-			dir = filepath.Dir(p)
-		}
-		root, err := os.OpenRoot(dir)
-		if err != nil {
-			return fmt.Errorf("openapi: %w", err)
-		}
-		defer root.Close()
-		rootFS = root.FS()
-		start = "."
-		if !st.IsDir() {
-			start = filepath.Base(p)
-		}
-		display = func(rel string) string {
-			if rel == start && !st.IsDir() {
-				return p
-			}
-			return filepath.Join(p, filepath.FromSlash(rel))
-		}
+	// Confined: external $refs resolve inside this root, never above it.
+	root, err := source.Open(src, p, true)
+	if err != nil {
+		return fmt.Errorf("openapi: %w", err)
 	}
-
+	defer root.Close()
 	var files []specFile
-	if start != "." {
-		files = append(files, specFile{rootFS, start, display(start), true})
+	if !root.IsDir {
+		files = append(files, specFile{root.FS, root.Start, root.Display(root.Start), true})
 	} else {
-		err := fs.WalkDir(rootFS, ".", func(rel string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return fmt.Errorf("openapi: %s: %w", display(rel), err)
-			}
-			if d.IsDir() {
-				if rel != "." && strings.HasPrefix(d.Name(), ".") {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if d.Type().IsRegular() && isSpecName(rel) {
-				files = append(files, specFile{rootFS, rel, display(rel), false})
-			}
-			return nil
-		})
+		rels, err := root.List(isSpecName)
 		if err != nil {
-			return err
+			return fmt.Errorf("openapi: %w", err)
+		}
+		for _, rel := range rels {
+			files = append(files, specFile{root.FS, rel, root.Display(rel), false})
 		}
 	}
 	for _, f := range files {
@@ -401,17 +342,11 @@ func readMsg(err error, rel string) string {
 // "openapi" or "swagger" key (so a look-alike is skipped, not failed).
 // data is the whole file when it had to be read.
 func (c Collector) detectFile(f specFile, lim safedecode.Limits) (data []byte, ok bool, err error) {
-	fh, err := f.root.Open(f.rel)
+	head, err := source.Head(f.root, f.rel, headSize)
 	if err != nil {
 		return nil, false, fmt.Errorf("openapi: %s: %w", f.display, err)
 	}
-	head := make([]byte, headSize)
-	n, err := io.ReadFull(fh, head)
-	fh.Close()
-	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		return nil, false, fmt.Errorf("openapi: %s: %w", f.display, err)
-	}
-	head = head[:n]
+	n := len(head)
 	if !c.Detect(f.display, head) {
 		return nil, false, nil
 	}

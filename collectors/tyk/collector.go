@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/posture-dev/posture/collectors"
+	"github.com/posture-dev/posture/collectors/source"
 	"github.com/posture-dev/posture/internal/safedecode"
 )
 
@@ -247,7 +247,7 @@ func (c Collector) Collect(ctx context.Context, src collectors.Source, sink coll
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		files, err := listFiles(src.FS, p)
+		files, err := listFiles(src, p)
 		if err != nil {
 			return err
 		}
@@ -288,67 +288,38 @@ type file struct {
 	explicit bool
 }
 
-func listFiles(srcFS fs.FS, p string) ([]file, error) {
-	var fsys fs.FS
-	var start string
-	var display func(rel string) string
-	if srcFS != nil {
-		fp := cleanFSPath(p)
-		st, err := fs.Stat(srcFS, fp)
-		if err != nil {
-			return nil, fmt.Errorf("tyk: %s: %w", p, err)
-		}
-		if !st.IsDir() {
-			return []file{{srcFS, fp, fp, true}}, nil
-		}
-		fsys, start = srcFS, fp
-		display = func(rel string) string { return rel }
-	} else {
-		st, err := os.Stat(p)
-		if err != nil {
-			return nil, fmt.Errorf("tyk: %w", err)
-		}
-		if !st.IsDir() {
-			return []file{{os.DirFS(filepath.Dir(p)), filepath.Base(p), p, true}}, nil
-		}
-		fsys, start = os.DirFS(p), "."
-		display = func(rel string) string { return filepath.Join(p, filepath.FromSlash(rel)) }
+func listFiles(src collectors.Source, p string) ([]file, error) {
+	root, err := source.Open(src, p, false)
+	if err != nil {
+		return nil, fmt.Errorf("tyk: %w", err)
 	}
-	var out []file
-	err := fs.WalkDir(fsys, start, func(rel string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return fmt.Errorf("tyk: %s: %w", display(rel), err)
-		}
-		if d.IsDir() {
-			if rel != start && strings.HasPrefix(d.Name(), ".") {
-				return fs.SkipDir
-			}
-			return nil
-		}
+	if !root.IsDir {
+		return []file{{root.FS, root.Start, root.Display(root.Start), true}}, nil
+	}
+	rels, err := root.List(func(rel string) bool {
 		switch strings.ToLower(path.Ext(rel)) {
 		case ".json", ".yaml", ".yml":
-			if d.Type().IsRegular() {
-				out = append(out, file{fsys, rel, display(rel), false})
-			}
+			return true
 		}
-		return nil
+		return false
 	})
-	return out, err
+	if err != nil {
+		return nil, fmt.Errorf("tyk: %w", err)
+	}
+	var out []file
+	for _, rel := range rels {
+		out = append(out, file{root.FS, rel, root.Display(rel), false})
+	}
+	return out, nil
 }
 
 func (c Collector) collectFile(ctx context.Context, src collectors.Source, f file, opt Options, sink collectors.Sink) error {
 	if !f.explicit {
-		fh, err := f.fsys.Open(f.rel)
+		head, err := source.Head(f.fsys, f.rel, headSize)
 		if err != nil {
 			return &Error{File: f.display, Msg: err.Error(), Kind: ErrInvalid, Err: err}
 		}
-		head := make([]byte, headSize)
-		n, err := io.ReadFull(fh, head)
-		fh.Close()
-		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-			return &Error{File: f.display, Msg: err.Error(), Kind: ErrInvalid, Err: err}
-		}
-		if !c.Detect(f.display, head[:n]) {
+		if !c.Detect(f.display, head) {
 			return nil
 		}
 	}
