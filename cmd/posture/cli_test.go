@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/posture-dev/posture/internal/store"
 	"github.com/posture-dev/posture/internal/testutil"
 )
 
@@ -204,5 +205,74 @@ func TestDemoSourcesAreComplete(t *testing.T) {
 	}
 	if kinds["openapi"] != 4 || kinds["kong"] != 1 || kinds["nginx"] != 1 {
 		t.Fatalf("demo source kinds = %v, want 4 openapi, 1 kong, 1 nginx", kinds)
+	}
+}
+
+// Hostile and broken inputs through the whole path (detection, collector,
+// ingest transaction, run record): each fails with the file and the place
+// named, each run is recorded as failed, and nothing is stored.
+func TestBadInputsFailCleanlyAndStoreNothing(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	bomb := "openapi: 3.0.3\ninfo: {title: b, version: '1'}\na: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	for i, prev := 0, "a"; i < 8; i++ {
+		cur := string(rune('b' + i))
+		bomb += cur + ": &" + cur + " [*" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + "]\n"
+		prev = cur
+	}
+	bomb += "paths: {}\n"
+	garbage := make([]byte, 50<<20)
+	for i := range garbage {
+		garbage[i] = byte(i*7919>>3) | 0x80
+	}
+	loop := `{"openapi":"3.0.3","info":{"title":"l","version":"1"},"paths":{"/a":{"get":{"responses":{"200":{"description":"ok",
+"content":{"application/json":{"schema":{"$ref":"#/components/schemas/A"}}}}}}}},
+"components":{"schemas":{"A":{"$ref":"#/components/schemas/B"},"B":{"$ref":"#/components/schemas/A"}}}}`
+	cases := []struct {
+		file string
+		want []string
+	}{
+		{write("bomb.yaml", []byte(bomb)), []string{"bomb.yaml", "line ", "alias"}},
+		{write("garbage.json", garbage), []string{"garbage.json"}},
+		{write("loop.json", []byte(loop)), []string{"loop.json", "/components/schemas/"}},
+	}
+	db := filepath.Join(dir, "p.db")
+	for _, tc := range cases {
+		code, out, _ := runCLI(t, "ingest", "--db", db, "--kind", "openapi", "--json", tc.file)
+		var l ingestLine
+		if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &l); err != nil {
+			t.Fatalf("%s: output %q", tc.file, out)
+		}
+		if code != 1 || l.OK {
+			t.Errorf("%s: exit %d ok=%v, want a failure", filepath.Base(tc.file), code, l.OK)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(l.Error, w) {
+				t.Errorf("%s: error %q does not contain %q", filepath.Base(tc.file), l.Error, w)
+			}
+		}
+	}
+	// Nothing was stored, and every attempt is a failed run with its error.
+	code, out, _ := runCLI(t, "verify", "--db", db, "--json")
+	if code != 0 || !strings.Contains(out, `"records":0`) {
+		t.Fatalf("verify after failed imports: %d %s", code, out)
+	}
+	st, err := store.Open(context.Background(), db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var apis, failed, other int64
+	st.DB.Model(&store.API{}).Count(&apis)
+	st.DB.Model(&store.Run{}).Where("status = ? AND error <> ''", store.RunFailed).Count(&failed)
+	st.DB.Model(&store.Run{}).Where("status <> ?", store.RunFailed).Count(&other)
+	if apis != 0 || failed != 3 || other != 0 {
+		t.Fatalf("apis=%d failed runs=%d other runs=%d; want 0, 3, 0", apis, failed, other)
 	}
 }
