@@ -1,0 +1,54 @@
+package all_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/posture-dev/posture/collectors"
+	_ "github.com/posture-dev/posture/collectors/all"
+	"github.com/posture-dev/posture/internal/testutil"
+)
+
+// Auto-detection over the whole shared corpus: every spec and gateway file
+// is claimed by the collector of its kind (scans and logs have no
+// collector yet and must not be claimed by a spec or gateway collector).
+func TestDetectCorpus(t *testing.T) {
+	want := map[string]string{
+		"specs/openapi":           "openapi",
+		"gateways/kong":           "kong",
+		"gateways/tyk":            "tyk",
+		"gateways/envoy":          "envoy",
+		"gateways/nginx":          "nginx",
+		"gateways/aws-apigateway": "awsapigw",
+		"scans":                   "",
+		"logs":                    "",
+	}
+	for dir, kind := range want {
+		root := testutil.Corpus(t, dir)
+		n := 0
+		err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			if len(data) > 64<<10 {
+				data = data[:64<<10]
+			}
+			n++
+			if got := collectors.Detect(p, data); got != kind {
+				t.Errorf("%s: detected %q, want %q", p, got, kind)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			t.Errorf("%s: no files", dir)
+		}
+	}
+}
