@@ -45,6 +45,7 @@ func Evaluate(cat *catalog.Catalog, in APIInput, opt Options) Assessment {
 	sort.SliceStable(a.Results, func(i, j int) bool { return a.Results[i].ControlID < a.Results[j].ControlID })
 	a.Cells = cellScores(a.Results)
 	a.Level, a.LevelReasons = e.level(in, a, fs)
+	a.ShadowRoutes, a.UnroutedEndpoints = in.ShadowRoutes, in.UnroutedEndpoints
 	return a
 }
 

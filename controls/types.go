@@ -56,6 +56,10 @@ type APIInput struct {
 	// SnapshotDays is how many daily score snapshots exist for the API
 	// (the "maturity metrics tracked" control needs history).
 	SnapshotDays int
+	// ShadowRoutes and UnroutedEndpoints describe gateway coverage (see
+	// Assessment); Evaluate passes them through.
+	ShadowRoutes      []string
+	UnroutedEndpoints []string
 }
 
 // Options tune the evaluation.
@@ -119,6 +123,11 @@ type Assessment struct {
 	// LevelReasons says why the API is at its level and what blocks the
 	// next one, in plain words.
 	LevelReasons []string `json:"level_reasons"`
+	// Gateway coverage, filled by the scoring service when the API has
+	// gateway routes: routes that match no operation of the description
+	// (shadow: served, not specified) and operations no route serves.
+	ShadowRoutes      []string `json:"shadow_routes,omitempty"`
+	UnroutedEndpoints []string `json:"unrouted_endpoints,omitempty"`
 }
 
 // LevelNames are the maturity levels' names.

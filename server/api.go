@@ -95,7 +95,8 @@ func (s *Server) getResults(c *gin.Context) {
 		}
 	}
 	c.JSON(http.StatusOK, resultsView{API: a.Name, AssessedAt: at, Level: as.Level, LevelName: levelName(as.Level),
-		Reasons: as.LevelReasons, Cells: as.Cells, Items: as.Results, Total: len(as.Results)})
+		Reasons: as.LevelReasons, Cells: as.Cells, Items: as.Results, Total: len(as.Results),
+		ShadowRoutes: as.ShadowRoutes, UnroutedEndpoints: as.UnroutedEndpoints})
 }
 
 func (s *Server) getEndpoints(c *gin.Context) {

@@ -184,7 +184,8 @@ func (s *Service) Input(ctx context.Context, apiID int64) (controls.APIInput, er
 	sort.Strings(keys)
 	var baseURLs []string
 	_ = json.Unmarshal([]byte(api.BaseURLs), &baseURLs)
-	applyRoutes(in.APIFacts, eps, keys, routes, baseURLs)
+	cov := applyRoutes(in.APIFacts, eps, keys, routes, baseURLs)
+	in.ShadowRoutes, in.UnroutedEndpoints = cov.shadow, cov.unrouted
 	for _, k := range keys {
 		ep := eps[k]
 		if o, ok := ep.Facts[collectors.FactDeprecated]; ok {
@@ -251,11 +252,12 @@ type routeRecord struct {
 // so a satisfying value wins. API-level facts that no collector stated
 // directly are aggregated over the API's routes: true only when every
 // route says so.
-func applyRoutes(apiFacts map[string]controls.Observation, eps map[string]*controls.EndpointInput, keys []string, routes []routeRecord, baseURLs []string) {
+func applyRoutes(apiFacts map[string]controls.Observation, eps map[string]*controls.EndpointInput, keys []string, routes []routeRecord, baseURLs []string) (cov coverage) {
 	if len(routes) == 0 {
-		return
+		return cov
 	}
 	hosts, basePaths := collectors.SplitBaseURLs(baseURLs)
+	matched := make([]bool, len(routes))
 	for _, key := range keys {
 		method, path, _ := strings.Cut(key, " ")
 		// Per source, the routes at the highest specificity: normally
@@ -264,8 +266,12 @@ func applyRoutes(apiFacts map[string]controls.Observation, eps map[string]*contr
 		// result does not depend on the order of the gateway's file.
 		best := map[string][]routeRecord{}
 		bestScore := map[string]collectors.Specificity{}
-		for _, rr := range routes {
+		served := false
+		for i, rr := range routes {
 			sp := rr.route.Match(method, path, basePaths, hosts)
+			if sp > 0 {
+				matched[i], served = true, true
+			}
 			switch src := rr.rec.Source; {
 			case sp == 0:
 			case sp > bestScore[src]:
@@ -273,6 +279,9 @@ func applyRoutes(apiFacts map[string]controls.Observation, eps map[string]*contr
 			case sp == bestScore[src]:
 				best[src] = append(best[src], rr)
 			}
+		}
+		if !served {
+			cov.unrouted = append(cov.unrouted, key)
 		}
 		ep := eps[key]
 		for _, src := range sortedSources(best) {
@@ -310,6 +319,50 @@ func applyRoutes(apiFacts map[string]controls.Observation, eps map[string]*contr
 	for k, o := range agg {
 		apiFacts[k] = o
 	}
+	if len(keys) == 0 {
+		return cov // no description to compare with: nothing is "shadow"
+	}
+	for i, rr := range routes {
+		if !matched[i] {
+			cov.shadow = append(cov.shadow, describeRoute(rr))
+		}
+	}
+	sort.Strings(cov.shadow)
+	return cov
+}
+
+// coverage is how gateway routes and described operations line up.
+type coverage struct {
+	shadow   []string // routes serving no described operation
+	unrouted []string // operations no route serves
+}
+
+// describeRoute renders a route for a person: "kong: payments-v2 (GET /admin*)".
+func describeRoute(rr routeRecord) string {
+	r := rr.route
+	var paths []string
+	for _, p := range r.Paths {
+		switch {
+		case p.Exact != "":
+			paths = append(paths, p.Exact)
+		case p.Prefix != "":
+			paths = append(paths, p.Prefix+"*")
+		default:
+			paths = append(paths, "~"+p.Regex)
+		}
+	}
+	if len(paths) == 0 {
+		paths = []string{"/*"}
+	}
+	methods := "ANY"
+	if len(r.Methods) > 0 {
+		methods = strings.Join(r.Methods, ",")
+	}
+	name := r.Name
+	if name == "" {
+		name = rr.rec.Location
+	}
+	return fmt.Sprintf("%s: %s (%s %s)", rr.rec.Source, name, methods, strings.Join(paths, " "))
 }
 
 func sortedSources(m map[string][]routeRecord) []string {

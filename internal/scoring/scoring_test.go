@@ -230,6 +230,15 @@ func TestGatewayRoutesApplyToMatchingEndpoints(t *testing.T) {
 	if v := in.APIFacts["tls.enforced"].Value; v != false {
 		t.Errorf("API tls.enforced = %v, want false (one route does not enforce TLS)", v)
 	}
+	// /admin serves no described operation: a shadow route; every
+	// described operation is routed.
+	if len(in.ShadowRoutes) != 1 || in.ShadowRoutes[0] != "kong: admin (ANY /admin*)" || len(in.UnroutedEndpoints) != 0 {
+		t.Errorf("shadow %q, unrouted %q; want the admin route only", in.ShadowRoutes, in.UnroutedEndpoints)
+	}
+	a, err := sc.RescoreAPI(ctx, api.ID)
+	if err != nil || len(a.ShadowRoutes) != 1 {
+		t.Errorf("assessment shadow routes = %q (err %v)", a.ShadowRoutes, err)
+	}
 }
 
 // tie emits two routes equally specific for /v1/orders: one over TLS, one
