@@ -75,6 +75,10 @@ type resultsView struct {
 	Cells      []controls.CellScore `json:"cells"`
 	Items      []controls.Result    `json:"items"`
 	Total      int                  `json:"total"`
+	// Gateway coverage: routes serving no described operation, and
+	// operations no route serves (present when the API has gateway routes).
+	ShadowRoutes      []string `json:"shadow_routes,omitempty"`
+	UnroutedEndpoints []string `json:"unrouted_endpoints,omitempty"`
 }
 
 func (s *Server) getResults(c *gin.Context) {
