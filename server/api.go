@@ -210,16 +210,12 @@ type refView struct {
 func (s *Server) controlView(ctl catalog.Control) controlView {
 	v := controlView{Control: ctl}
 	for _, id := range ctl.Refs.NIST80053 {
-		v.NIST = append(v.NIST, refView{ID: id, Title: s.opt.Catalog.NIST[id].Title})
+		n, _ := s.opt.Catalog.NISTControl(id)
+		v.NIST = append(v.NIST, refView{ID: id, Title: n.Title})
 	}
 	for _, id := range ctl.Refs.OWASP2023 {
-		t := ""
-		for _, o := range s.opt.Catalog.OWASP {
-			if o.ID == id {
-				t = o.Title
-			}
-		}
-		v.OWASP = append(v.OWASP, refView{ID: id, Title: t})
+		o, _ := s.opt.Catalog.OWASPCategory(id)
+		v.OWASP = append(v.OWASP, refView{ID: id, Title: o.Title})
 	}
 	return v
 }

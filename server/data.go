@@ -117,9 +117,21 @@ type apiFilter struct {
 	Level *int
 }
 
+// apiSummaryColumns are an apiRow's columns over apiSummaries.
+const apiSummaryColumns = `a.*, COALESCE(s.level, 0) AS level, COALESCE(s.pre_basic, 0) AS pre_basic,
+		COALESCE(s.pre_adv, 0) AS pre_adv, COALESCE(s.run_basic, 0) AS run_basic, COALESCE(s.run_adv, 0) AS run_adv,
+		COALESCE(s.unknown, 0) AS unknown, s.computed_at AS computed_at,
+		(SELECT COUNT(*) FROM endpoints e WHERE e.api_id = a.id) AS endpoints`
+
+// apiSummaries joins every API with its latest assessment; an API not
+// assessed yet reads as level 0 with zero scores.
+func (s *Server) apiSummaries(c *gin.Context) *gorm.DB {
+	return s.opt.Store.DB.WithContext(c.Request.Context()).
+		Table("apis AS a").Joins("LEFT JOIN assessments AS s ON s.api_id = a.id")
+}
+
 func (s *Server) queryAPIs(c *gin.Context, f apiFilter, limit, offset int) ([]apiView, int64, error) {
-	db := s.opt.Store.DB.WithContext(c.Request.Context())
-	q := db.Table("apis AS a").Joins("LEFT JOIN assessments AS s ON s.api_id = a.id")
+	q := s.apiSummaries(c)
 	if team, scoped := principal(c).TeamScope(); scoped {
 		q = q.Where("a.owner = ?", team)
 	}
@@ -138,11 +150,7 @@ func (s *Server) queryAPIs(c *gin.Context, f apiFilter, limit, offset int) ([]ap
 		return nil, 0, err
 	}
 	var rows []apiRow
-	err := q.Select(`a.*, COALESCE(s.level, 0) AS level, COALESCE(s.pre_basic, 0) AS pre_basic,
-		COALESCE(s.pre_adv, 0) AS pre_adv, COALESCE(s.run_basic, 0) AS run_basic, COALESCE(s.run_adv, 0) AS run_adv,
-		COALESCE(s.unknown, 0) AS unknown, s.computed_at AS computed_at,
-		(SELECT COUNT(*) FROM endpoints e WHERE e.api_id = a.id) AS endpoints`).
-		Order("a.name").Limit(limit).Offset(offset).Scan(&rows).Error
+	err := q.Select(apiSummaryColumns).Order("a.name").Limit(limit).Offset(offset).Scan(&rows).Error
 	if err != nil {
 		return nil, 0, err
 	}
@@ -162,13 +170,8 @@ func (s *Server) loadAPI(c *gin.Context, needEvidence bool) (apiView, bool) {
 		s.fail(c, http.StatusNotFound, "no such API")
 		return apiView{}, false
 	}
-	db := s.opt.Store.DB.WithContext(c.Request.Context())
 	var rows []apiRow
-	err = db.Table("apis AS a").Joins("LEFT JOIN assessments AS s ON s.api_id = a.id").Where("a.id = ?", id).
-		Select(`a.*, COALESCE(s.level, 0) AS level, COALESCE(s.pre_basic, 0) AS pre_basic,
-		COALESCE(s.pre_adv, 0) AS pre_adv, COALESCE(s.run_basic, 0) AS run_basic, COALESCE(s.run_adv, 0) AS run_adv,
-		COALESCE(s.unknown, 0) AS unknown, s.computed_at AS computed_at,
-		(SELECT COUNT(*) FROM endpoints e WHERE e.api_id = a.id) AS endpoints`).Scan(&rows).Error
+	err = s.apiSummaries(c).Where("a.id = ?", id).Select(apiSummaryColumns).Scan(&rows).Error
 	if err != nil {
 		s.internal(c, err)
 		return apiView{}, false
@@ -374,14 +377,12 @@ func (s *Server) querySources(c *gin.Context) ([]sourceView, error) {
 			add(v)
 		}
 	}
+	configured := map[string]bool{}
+	for _, v := range out {
+		configured[v.Name] = true
+	}
 	for _, r := range rows {
-		found := false
-		for i := range out {
-			if out[i].Name == r.Name {
-				found = true
-			}
-		}
-		if !found {
+		if !configured[r.Name] {
 			add(sourceView{Name: r.Name, Kind: r.Kind, Schedule: r.Schedule})
 		}
 	}

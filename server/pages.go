@@ -183,24 +183,14 @@ func (s *Server) catalogPage(c *gin.Context) {
 	var groups []group
 	for _, cell := range catalog.Cells {
 		g := group{Cell: cell}
-		for _, ctl := range s.opt.Catalog.Controls {
-			if ctl.Tier == cell.Tier && ctl.Level == cell.Level {
-				g.Controls = append(g.Controls, s.controlView(ctl))
-			}
+		for _, ctl := range s.opt.Catalog.ByCell(cell) {
+			g.Controls = append(g.Controls, s.controlView(ctl))
 		}
 		groups = append(groups, g)
 	}
 	var owasp []owaspRow
 	for _, o := range s.opt.Catalog.OWASP {
-		row := owaspRow{OWASPCategory: o}
-		for _, ctl := range s.opt.Catalog.Controls {
-			for _, id := range ctl.Refs.OWASP2023 {
-				if id == o.ID {
-					row.Controls = append(row.Controls, ctl)
-				}
-			}
-		}
-		owasp = append(owasp, row)
+		owasp = append(owasp, owaspRow{OWASPCategory: o, Controls: s.opt.Catalog.ForOWASP(o.ID)})
 	}
 	s.render(c, http.StatusOK, "catalog", map[string]any{"Title": "Catalog", "Groups": groups, "OWASP": owasp,
 		"Count": len(s.opt.Catalog.Controls)})
