@@ -53,6 +53,15 @@ func newEnv(opt Options) env {
 // satisfies reports whether a fact value satisfies a check: true, a
 // non-zero number, a non-empty string or list. ok is false for a nil
 // value, which is treated like a missing fact.
+// Satisfies reports whether a fact value satisfies a check: true, a
+// non-zero number, a non-empty string or list. Code that combines
+// observations outside the evaluator (gateway routes in scoring) uses it
+// so "satisfying" means the same everywhere.
+func Satisfies(v any) bool {
+	sat, _ := satisfies(v)
+	return sat
+}
+
 func satisfies(v any) (sat, ok bool) {
 	switch x := v.(type) {
 	case nil:

@@ -289,14 +289,14 @@ func applyRoutes(apiFacts map[string]controls.Observation, eps map[string]*contr
 			for _, rr := range best[src] {
 				for k, v := range rr.facts {
 					obs := observe(rr.rec, v)
-					if prev, ok := facts[k]; ok && !truthy(prev.Value) {
+					if prev, ok := facts[k]; ok && !controls.Satisfies(prev.Value) {
 						continue // a tie keeps the weaker value
 					}
 					facts[k] = obs
 				}
 			}
 			for k, obs := range facts {
-				if prev, ok := ep.Facts[k]; ok && prev.Source != src && truthy(prev.Value) && !truthy(obs.Value) {
+				if prev, ok := ep.Facts[k]; ok && prev.Source != src && controls.Satisfies(prev.Value) && !controls.Satisfies(obs.Value) {
 					continue // another layer already enforces it
 				}
 				ep.Facts[k] = obs
@@ -310,7 +310,7 @@ func applyRoutes(apiFacts map[string]controls.Observation, eps map[string]*contr
 				continue
 			}
 			obs := observe(rr.rec, v)
-			if prev, ok := agg[k]; ok && (!truthy(prev.Value) || truthy(obs.Value)) {
+			if prev, ok := agg[k]; ok && (!controls.Satisfies(prev.Value) || controls.Satisfies(obs.Value)) {
 				continue // a false already decides; otherwise keep the first true
 			}
 			agg[k] = obs
@@ -372,23 +372,6 @@ func sortedSources(m map[string][]routeRecord) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// truthy mirrors the evaluator's notion of a satisfying value.
-func truthy(v any) bool {
-	switch x := v.(type) {
-	case bool:
-		return x
-	case int64:
-		return x != 0
-	case float64:
-		return x != 0
-	case string:
-		return x != ""
-	case []string:
-		return len(x) > 0
-	}
-	return false
 }
 
 // typed turns JSON-decoded values back into the fact types: numbers come
