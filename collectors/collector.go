@@ -91,12 +91,26 @@ const (
 	ProtocolGRPC    = "grpc"
 )
 
+// Methods of GraphQL endpoints: the operation type of a root field.
+const (
+	GraphQLQuery        = "QUERY"
+	GraphQLMutation     = "MUTATION"
+	GraphQLSubscription = "SUBSCRIPTION"
+)
+
 // Endpoint is one operation of an API.
 type Endpoint struct {
 	API      string // API name this endpoint belongs to
 	Protocol string // ProtocolREST, ...
-	Method   string // upper-case HTTP method, or GraphQL/gRPC operation kind
-	Path     string // path template ("/users/{id}") or operation/RPC name
+	// Method and Path: for REST the upper-case HTTP method and the path
+	// template ("/users/{id}"). For gRPC what goes on the wire: "POST" and
+	// "/package.Service/Method", so gateway routes match RPCs as they do
+	// paths. For GraphQL the operation type of the root field
+	// (GraphQLQuery, GraphQLMutation, GraphQLSubscription) and the field
+	// name ("viewer"); scoring matches those against the routes serving
+	// the API's GraphQL URL.
+	Method string
+	Path   string
 	// OperationID and Summary are informative only.
 	OperationID string
 	Summary     string

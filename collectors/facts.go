@@ -144,6 +144,17 @@ const (
 	FactUpstream = "gateway.upstream"
 )
 
+// Detail facts from GraphQL and protobuf descriptions.
+const (
+	// api ([]string): directives the schema uses to bound what one query
+	// may cost (@cost, @listSize, @complexity, @depth...), sorted names
+	// without "@". Absent when the schema declares none.
+	FactGraphQLCostDirectives = "graphql.cost_directives"
+	// endpoint (string): gRPC streaming kind of an RPC: "unary",
+	// "client", "server" or "bidi".
+	FactRPCStreaming = "rpc.streaming"
+)
+
 // ValidateFacts checks that every value has one of the allowed types and
 // every key is non-empty, naming the first offender.
 func ValidateFacts(f Facts) error {
@@ -189,4 +200,5 @@ var KnownFacts = []string{
 	FactRateLimitPerMinute, FactTimeoutSeconds, FactBodySizeMaxBytes, FactCORSOrigins,
 	FactCORSWildcard, FactCORSCredentials, FactTLSMinVersion, FactHeadersSet,
 	FactLoggingSinks, FactGatewayPlugins, FactUpstream,
+	FactGraphQLCostDirectives, FactRPCStreaming,
 }
