@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -260,6 +261,8 @@ func applyRoutes(apiFacts map[string]controls.Observation, eps map[string]*contr
 	matched := make([]bool, len(routes))
 	for _, key := range keys {
 		method, path, _ := strings.Cut(key, " ")
+		bps := basePaths
+		method, path, bps = routeTarget(method, path, bps)
 		// Per source, the routes at the highest specificity: normally
 		// one; on a tie (the same path served by a TLS and a plain
 		// listener, say) the weaker value of each fact wins, so the
@@ -268,7 +271,7 @@ func applyRoutes(apiFacts map[string]controls.Observation, eps map[string]*contr
 		bestScore := map[string]collectors.Specificity{}
 		served := false
 		for i, rr := range routes {
-			sp := rr.route.Match(method, path, basePaths, hosts)
+			sp := rr.route.Match(method, path, bps, hosts)
 			if sp > 0 {
 				matched[i], served = true, true
 			}
@@ -329,6 +332,31 @@ func applyRoutes(apiFacts map[string]controls.Observation, eps map[string]*contr
 	}
 	sort.Strings(cov.shadow)
 	return cov
+}
+
+// defaultGraphQLPath is where a GraphQL API is served when its base URL
+// does not say: the path nearly every server and client defaults to.
+const defaultGraphQLPath = "/graphql"
+
+// routeTarget is the HTTP request that reaches an endpoint, as a gateway
+// sees it. REST and gRPC endpoints are their own method and path; a GraphQL
+// root field ("QUERY viewer") is a POST to the API's GraphQL URL, which is
+// its base path, or /graphql when the API declares none.
+func routeTarget(method, path string, basePaths []string) (string, string, []string) {
+	switch method {
+	case collectors.GraphQLQuery, collectors.GraphQLMutation, collectors.GraphQLSubscription:
+		var gql []string
+		for _, bp := range basePaths {
+			if strings.Trim(bp, "/") != "" {
+				gql = append(gql, bp)
+			}
+		}
+		if len(gql) == 0 {
+			gql = []string{defaultGraphQLPath}
+		}
+		return http.MethodPost, "", gql
+	}
+	return method, path, basePaths
 }
 
 // coverage is how gateway routes and described operations line up.
