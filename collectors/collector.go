@@ -154,6 +154,39 @@ type Evidence struct {
 	// endpoints when the API is scored, so evidence keeps what the gateway
 	// said and the matching follows the current inventory.
 	Route *Route
+	// Notes say why facts have the values they have and where in the
+	// artifact that was decided (the string parameter without a bound
+	// that makes request.bounded false). They are what the spec audit
+	// lists; a collector may leave them out.
+	Notes []Note
+}
+
+// Note explains one fact of an Evidence record: the place in the artifact
+// that decided its value. A fact may have several notes (one per place).
+type Note struct {
+	Fact    string `json:"fact"`              // the fact key explained
+	Pointer string `json:"pointer,omitempty"` // JSON pointer (or path) in the artifact
+	Line    int    `json:"line,omitempty"`    // 1-based line in the artifact, 0 when unknown
+	Message string `json:"message"`           // what is wrong there, for a person
+}
+
+// MaxNotes is how many notes one evidence record keeps; the rest are
+// dropped (the first ones already show where to look).
+const MaxNotes = 50
+
+// Warner is implemented by sinks that keep warnings: problems that did not
+// stop a collection but left some facts unknown (a $ref that could not be
+// followed, an include outside the source root). Collectors call Warn.
+type Warner interface {
+	Warning(msg string) error
+}
+
+// Warn passes msg to sink when it keeps warnings, and drops it otherwise.
+func Warn(sink Sink, msg string) error {
+	if w, ok := sink.(Warner); ok {
+		return w.Warning(msg)
+	}
+	return nil
 }
 
 // Route describes the requests a gateway rule applies to. Empty Hosts or
@@ -286,4 +319,15 @@ func OriginOf(c Collector) string {
 		return o.Origin()
 	}
 	return OriginSpec
+}
+
+// WarnFile passes the warnings a parser collected for one file to sink,
+// each prefixed with the file's name so a reader knows where to look.
+func WarnFile(sink Sink, file string, warnings []string) error {
+	for _, w := range warnings {
+		if err := Warn(sink, file+": "+w); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -309,6 +309,8 @@ type runView struct {
 	Evidence   int        `json:"evidence"`
 	Findings   int        `json:"findings"`
 	Error      string     `json:"error,omitempty"`
+	// Warnings did not stop the run but left some facts unknown.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 type runRow struct {
@@ -321,6 +323,13 @@ func (r runRow) view() runView {
 		FinishedAt: r.FinishedAt, APIs: r.APIs, Endpoints: r.Endpoints, Evidence: r.Evidence, Findings: r.Findings, Error: r.Error}
 	if r.FinishedAt != nil {
 		v.Seconds = r.FinishedAt.Sub(r.StartedAt).Seconds()
+	}
+	if r.Run.Warnings != "" {
+		// Written by ingest from a []string; a row that does not decode
+		// is shown as it is rather than hidden.
+		if err := json.Unmarshal([]byte(r.Run.Warnings), &v.Warnings); err != nil {
+			v.Warnings = []string{r.Run.Warnings}
+		}
 	}
 	return v
 }

@@ -276,3 +276,35 @@ func TestBadInputsFailCleanlyAndStoreNothing(t *testing.T) {
 		t.Fatalf("apis=%d failed runs=%d other runs=%d; want 0, 3, 0", apis, failed, other)
 	}
 }
+
+// A reference that cannot be followed does not fail the import: it is a
+// warning, printed under the file and carried in --json.
+func TestIngestReportsWarnings(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "orders.yaml")
+	os.WriteFile(spec, []byte(`openapi: 3.0.3
+info: {title: Orders, version: "1"}
+paths:
+  /orders:
+    get:
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "common.yaml#/Order"}
+`), 0o600)
+	db := filepath.Join(dir, "p.db")
+	code, out, _ := runCLI(t, "ingest", "--db", db, spec)
+	if code != 0 || !strings.Contains(out, "warning: "+spec+": ") || !strings.Contains(out, "common.yaml") {
+		t.Fatalf("exit %d, want 0 and the missing common.yaml as a warning:\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, "ingest", "--db", db, "--json", spec)
+	var l struct {
+		OK       bool     `json:"ok"`
+		Warnings []string `json:"warnings"`
+	}
+	if err := json.Unmarshal([]byte(out), &l); code != 0 || err != nil || !l.OK || len(l.Warnings) != 1 || !strings.Contains(l.Warnings[0], "does not exist") {
+		t.Fatalf("exit %d, --json %s (%v)", code, out, err)
+	}
+}

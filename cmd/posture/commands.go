@@ -82,7 +82,12 @@ type ingestResult struct {
 	Evidence    int    `json:"evidence"`
 	Findings    int    `json:"findings"`
 	NewFindings int    `json:"new_findings"`
+	// Warnings did not stop the import but left some facts unknown.
+	Warnings []string `json:"warnings,omitempty"`
 }
+
+// shownWarnings is how many warnings per file the text output prints.
+const shownWarnings = 5
 
 // detectHead is how much of a file auto-detection reads.
 const detectHead = 64 << 10
@@ -93,7 +98,9 @@ Imports files directly. Each file is detected (or --kind), collected and
 stored in its own transaction: a bad file is reported with the place at
 fault and stores nothing, and the other files still import. Directories
 are walked. With --json, one JSON object per file is printed:
-  {"file","kind","ok","error","apis","endpoints","evidence","findings","new_findings"}
+  {"file","kind","ok","error","apis","endpoints","evidence","findings","new_findings","warnings"}
+Warnings (a reference not followed, an include outside the root) do not
+fail a file; they are printed under it and kept with the run.
 Exit status 1 if any file failed.`, errOut)
 	kind := fs.String("kind", "", "collector kind (default: detected per file; known: "+strings.Join(collectors.Kinds(), ", ")+")")
 	api := fs.String("api", "", "assign everything imported to this API name")
@@ -144,6 +151,7 @@ Exit status 1 if any file failed.`, errOut)
 			res.Error = err.Error()
 		}
 		res.APIs, res.Endpoints, res.Evidence, res.Findings, res.NewFindings = st.APIs, st.Endpoints, st.Evidence, st.Findings, st.NewFindings
+		res.Warnings = st.Warnings
 		if *asJSON {
 			_ = enc.Encode(res)
 		} else if res.OK {
@@ -151,6 +159,9 @@ Exit status 1 if any file failed.`, errOut)
 				i+1, len(files), f, res.Kind, res.APIs, res.Endpoints, res.Evidence, res.Findings, res.NewFindings)
 		} else {
 			fmt.Fprintf(out, "[%d/%d] FAIL  %s\n", i+1, len(files), res.Error)
+		}
+		if !*asJSON {
+			printWarnings(out, res.Warnings)
 		}
 		err = nil
 		if ctx.Err() != nil {
@@ -400,4 +411,15 @@ in to the dashboards. Only a hash is stored: the token is shown once.
 		fmt.Fprintln(out, "revoked", fs.Arg(0))
 	}
 	return nil
+}
+
+// printWarnings lists the first few warnings of a file under its line.
+func printWarnings(out io.Writer, ws []string) {
+	for i, w := range ws {
+		if i == shownWarnings {
+			fmt.Fprintf(out, "      warning: ... %d more (all of them with --json)\n", len(ws)-i)
+			return
+		}
+		fmt.Fprintf(out, "      warning: %s\n", w)
+	}
 }

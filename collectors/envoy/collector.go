@@ -204,6 +204,9 @@ func (c Collector) collectFile(ctx context.Context, src collectors.Source, f fil
 	if err != nil {
 		return err
 	}
+	if err := collectors.WarnFile(sink, f.display, res.Warnings); err != nil {
+		return err
+	}
 	ct := "application/yaml"
 	if safedecode.LooksLikeJSON(data) {
 		ct = "application/json"

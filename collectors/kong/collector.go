@@ -393,6 +393,11 @@ func (c Collector) readFile(f inputFile, lim safedecode.Limits) (*Result, error)
 
 // emit streams a result's evidence into the sink.
 func emit(ctx context.Context, res *Result, sink collectors.Sink) error {
+	if res.Artifact != nil {
+		if err := collectors.WarnFile(sink, res.Artifact.Name, res.Warnings); err != nil {
+			return err
+		}
+	}
 	for i, ev := range res.Evidence {
 		if i%256 == 0 {
 			if err := ctx.Err(); err != nil {

@@ -328,6 +328,9 @@ func (c Collector) collectFile(ctx context.Context, f specFile, opt Options, ext
 	if err != nil {
 		return err
 	}
+	if err := collectors.WarnFile(sink, f.display, res.Warnings); err != nil {
+		return err
+	}
 	return emit(ctx, res, sink)
 }
 

@@ -337,6 +337,11 @@ func (c Collector) collectFile(ctx context.Context, src collectors.Source, f fil
 // emit streams a result's evidence into the sink, with API names mapped
 // through the source's api setting and api_map.
 func emit(ctx context.Context, src collectors.Source, res *Result, sink collectors.Sink) error {
+	if res.Artifact != nil {
+		if err := collectors.WarnFile(sink, res.Artifact.Name, res.Warnings); err != nil {
+			return err
+		}
+	}
 	for i, ev := range res.Evidence {
 		if i%256 == 0 {
 			if err := ctx.Err(); err != nil {

@@ -48,6 +48,9 @@ type canonical struct {
 	Facts            string `json:"facts"`
 	ObservedAt       string `json:"observed_at"`
 	RecordedAt       string `json:"recorded_at"`
+	// Notes arrived with record version 2; omitted when empty, so a
+	// record without notes hashes exactly as version 1 did.
+	Notes string `json:"notes,omitempty"`
 }
 
 // Hash computes a record's chain hash from its content and PrevHash.
@@ -59,6 +62,10 @@ func Hash(e store.Evidence) string {
 		Location: e.Location, Facts: e.Facts,
 		ObservedAt: Normalize(e.ObservedAt).Format(time.RFC3339Nano),
 		RecordedAt: Normalize(e.RecordedAt).Format(time.RFC3339Nano),
+		Notes:      e.Notes,
+	}
+	if e.Notes != "" {
+		c.V = 2
 	}
 	b, _ := json.Marshal(c) // cannot fail: strings and ints only
 	return SHA256Hex(b)

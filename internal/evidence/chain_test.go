@@ -115,6 +115,7 @@ func TestHashCoversEveryField(t *testing.T) {
 		func(e *store.Evidence) { e.ArtifactSHA256 = "i" },
 		func(e *store.Evidence) { e.Location = "/y" }, func(e *store.Evidence) { e.Facts = `{"a":1}` },
 		func(e *store.Evidence) { e.ObservedAt = time.Unix(3, 0) }, func(e *store.Evidence) { e.RecordedAt = time.Unix(4, 0) },
+		func(e *store.Evidence) { e.Notes = `[{"fact":"a","message":"m"}]` },
 	}
 	for i, m := range mutations {
 		e := base
@@ -122,5 +123,18 @@ func TestHashCoversEveryField(t *testing.T) {
 		if evidence.Hash(e) == h {
 			t.Errorf("mutation %d does not change the hash", i)
 		}
+	}
+}
+
+// Records written before notes existed must keep their hashes: a record
+// without notes hashes as version 1 always did.
+func TestRecordWithoutNotesKeepsItsVersion1Hash(t *testing.T) {
+	e := store.Evidence{Seq: 1, PrevHash: "p", Source: "s", Collector: "c", CollectorVersion: "v", APIName: "a",
+		EndpointKey: "GET /", ArtifactSHA256: "h", Location: "/x", Facts: "{}", ObservedAt: time.Unix(1, 0), RecordedAt: time.Unix(2, 0)}
+	// The canonical version-1 encoding, written out by hand.
+	v1 := `{"v":1,"seq":1,"prev":"p","source":"s","collector":"c","collector_version":"v","api":"a","endpoint":"GET /",` +
+		`"route":"","artifact":"h","location":"/x","facts":"{}","observed_at":"1970-01-01T00:00:01Z","recorded_at":"1970-01-01T00:00:02Z"}`
+	if got, want := evidence.Hash(e), evidence.SHA256Hex([]byte(v1)); got != want {
+		t.Fatalf("hash of a record without notes changed: %s, want %s", got, want)
 	}
 }

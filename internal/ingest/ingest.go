@@ -66,6 +66,8 @@ type Stats struct {
 	Evidence    int   `json:"evidence"`
 	Findings    int   `json:"findings"`
 	NewFindings int   `json:"new_findings"`
+	// Warnings did not stop the run but left facts unknown.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 func (s *Service) now() time.Time {
@@ -145,6 +147,7 @@ func (s *Service) Run(ctx context.Context, src collectors.Source, trigger string
 	}
 	buf := newBuffer(ctx, lim, run.StartedAt)
 	err = collectSafely(ctx, c, src, buf)
+	st.Warnings = buf.warningList()
 	var apiIDs []int64
 	if err == nil {
 		err = s.Store.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -162,14 +165,14 @@ func (s *Service) Run(ctx context.Context, src collectors.Source, trigger string
 		// context that outlives a cancelled collection.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		if ferr := finishRun(s.Store.DB.WithContext(fctx), run.ID, s.now(), Stats{}, err); ferr != nil {
+		if ferr := finishRun(s.Store.DB.WithContext(fctx), run.ID, s.now(), Stats{Warnings: st.Warnings}, err); ferr != nil {
 			log.Error("recording failed run", "err", ferr)
 		}
 		log.Warn("collection failed", "err", err)
 		s.notify(src, run.ID)
-		return Stats{RunID: run.ID}, err
+		return Stats{RunID: run.ID, Warnings: st.Warnings}, err
 	}
-	log.Info("collection succeeded", "apis", st.APIs, "endpoints", st.Endpoints, "evidence", st.Evidence, "findings", st.Findings)
+	log.Info("collection succeeded", "apis", st.APIs, "endpoints", st.Endpoints, "evidence", st.Evidence, "findings", st.Findings, "warnings", len(st.Warnings))
 	if s.Scorer != nil && len(apiIDs) > 0 {
 		if serr := s.Scorer.Rescore(ctx, apiIDs); serr != nil {
 			// The evidence is stored; a scoring failure is reported but
@@ -210,8 +213,16 @@ func finishRun(db *gorm.DB, id int64, now time.Time, st Stats, runErr error) err
 			msg = msg[:8000] + "…"
 		}
 	}
+	warnings := ""
+	if len(st.Warnings) > 0 {
+		b, err := json.Marshal(st.Warnings)
+		if err != nil {
+			return err
+		}
+		warnings = string(b)
+	}
 	return db.Model(&store.Run{}).Where("id = ?", id).Updates(map[string]any{
-		"status": status, "finished_at": now, "error": msg,
+		"status": status, "finished_at": now, "error": msg, "warnings": warnings,
 		"apis": st.APIs, "endpoints": st.Endpoints, "evidence": st.Evidence, "findings": st.Findings,
 	}).Error
 }
@@ -290,6 +301,13 @@ func (s *Service) write(tx *gorm.DB, c collectors.Collector, src collectors.Sour
 				return nil, fmt.Errorf("evidence %s: route: %w", ev.Location, err)
 			}
 			rec.Route = string(b)
+		}
+		if len(ev.Notes) > 0 {
+			b, err := json.Marshal(ev.Notes)
+			if err != nil {
+				return nil, fmt.Errorf("evidence %s: notes: %w", ev.Location, err)
+			}
+			rec.Notes = string(b)
 		}
 		if ev.Endpoint != "" {
 			id, ok := epIDs[fmt.Sprint(aid, "|", ev.Endpoint)]

@@ -2,7 +2,9 @@ package ingest_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -216,5 +218,62 @@ func TestFindingsDedupAndSLA(t *testing.T) {
 	}
 	if fs[0].DueAt == nil || !fs[0].DueAt.Equal(now.Add(30*24*time.Hour)) {
 		t.Fatalf("due = %v, want 30 days (high) after %v", fs[0].DueAt, now)
+	}
+}
+
+func TestWarningsAndNotesAreKept(t *testing.T) {
+	st := storetest.Open(t)
+	svc := &ingest.Service{Store: st}
+	src := useFake(t, func(ctx context.Context, src collectors.Source, sink collectors.Sink) error {
+		art := &collectors.Artifact{Name: "spec.yaml", Data: []byte("openapi: 3.0.0\n")}
+		if err := sink.API(collectors.API{Name: "orders"}); err != nil {
+			return err
+		}
+		for i := range 150 {
+			if err := collectors.Warn(sink, fmt.Sprintf("spec.yaml: $ref %d not followed", i)); err != nil {
+				return err
+			}
+		}
+		note := collectors.Note{Fact: collectors.FactSpecServersHTTPS, Pointer: "/servers/0/url", Line: 4, Message: "http://"}
+		return sink.Evidence(collectors.Evidence{API: "orders", Artifact: art, Facts: collectors.Facts{collectors.FactSpecServersHTTPS: false},
+			Notes: []collectors.Note{note}})
+	})
+	stats, err := svc.Run(context.Background(), src, store.TriggerManual)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(stats.Warnings); n != 101 || stats.Warnings[100] != "... and 50 more warnings" {
+		t.Fatalf("%d warnings, last %q; want 100 kept and a count of the other 50", n, stats.Warnings[n-1])
+	}
+	var run store.Run
+	st.DB.First(&run, stats.RunID)
+	var kept []string
+	if err := json.Unmarshal([]byte(run.Warnings), &kept); err != nil || len(kept) != 101 || kept[0] != "spec.yaml: $ref 0 not followed" {
+		t.Fatalf("run warnings = %.200q (%v)", run.Warnings, err)
+	}
+	var ev store.Evidence
+	st.DB.First(&ev)
+	if !strings.Contains(ev.Notes, `"pointer":"/servers/0/url"`) || !strings.Contains(ev.Notes, `"line":4`) {
+		t.Fatalf("notes = %q", ev.Notes)
+	}
+	rep, err := evidence.Verify(context.Background(), st.DB, nil)
+	if err != nil || !rep.OK {
+		t.Fatalf("verify = %+v, %v", rep, err)
+	}
+}
+
+func TestNoteOnAFactNotStatedIsRejected(t *testing.T) {
+	st := storetest.Open(t)
+	svc := &ingest.Service{Store: st}
+	src := useFake(t, func(ctx context.Context, src collectors.Source, sink collectors.Sink) error {
+		art := &collectors.Artifact{Name: "spec.yaml", Data: []byte("x")}
+		if err := sink.API(collectors.API{Name: "orders"}); err != nil {
+			return err
+		}
+		return sink.Evidence(collectors.Evidence{API: "orders", Artifact: art, Facts: collectors.Facts{collectors.FactSpecPresent: true},
+			Notes: []collectors.Note{{Fact: collectors.FactRequestBounded, Message: "unbounded"}}})
+	})
+	if _, err := svc.Run(context.Background(), src, store.TriggerManual); err == nil || !strings.Contains(err.Error(), `note on fact "request.bounded"`) {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -33,6 +33,34 @@ type buffer struct {
 	findings  []collectors.Finding
 	artifacts map[*collectors.Artifact]bool
 	artBytes  int64
+	warnings  []string
+	dropped   int // warnings beyond maxWarnings
+}
+
+// maxWarnings is how many warnings one run keeps; a count stands for the
+// rest, so a file with a million broken references cannot flood the run.
+const maxWarnings = 100
+
+// Warning implements collectors.Warner.
+func (b *buffer) Warning(msg string) error {
+	if err := b.ctx.Err(); err != nil {
+		return err
+	}
+	if len(b.warnings) >= maxWarnings {
+		b.dropped++
+		return nil
+	}
+	b.warnings = append(b.warnings, msg)
+	return nil
+}
+
+// warningList is what the run keeps: the warnings plus a line counting
+// those dropped.
+func (b *buffer) warningList() []string {
+	if b.dropped == 0 {
+		return b.warnings
+	}
+	return append(b.warnings[:len(b.warnings):len(b.warnings)], fmt.Sprintf("... and %d more warnings", b.dropped))
 }
 
 func newBuffer(ctx context.Context, lim Limits, now time.Time) *buffer {
@@ -105,6 +133,14 @@ func (b *buffer) Evidence(ev collectors.Evidence) error {
 	}
 	if ev.ObservedAt.IsZero() {
 		ev.ObservedAt = b.now
+	}
+	if len(ev.Notes) > collectors.MaxNotes {
+		ev.Notes = ev.Notes[:collectors.MaxNotes]
+	}
+	for _, n := range ev.Notes {
+		if _, ok := ev.Facts[n.Fact]; !ok {
+			return fmt.Errorf("evidence for API %q at %s: note on fact %q, which the record does not state", ev.API, ev.Location, n.Fact)
+		}
 	}
 	b.evidence = append(b.evidence, ev)
 	return nil

@@ -77,6 +77,7 @@ type Run struct {
 	Evidence   int
 	Findings   int
 	Error      string
+	Warnings   string // JSON array of strings, "" for none
 }
 
 // TableName maps Run to collector_runs.
@@ -108,6 +109,7 @@ type Evidence struct {
 	ArtifactSHA256   string `gorm:"column:artifact_sha256"`
 	Location         string
 	Facts            string
+	Notes            string // JSON []collectors.Note, "" for none
 	ObservedAt       time.Time
 	RecordedAt       time.Time
 	PrevHash         string
