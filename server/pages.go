@@ -142,7 +142,15 @@ func (s *Server) apiPage(c *gin.Context) {
 		return
 	}
 	var findings []store.Finding
+	var audit []auditSummary
+	auditTotal := 0
 	if showEvidence {
+		issues, err := s.auditOf(c, a.ID)
+		if err != nil {
+			s.internal(c, err)
+			return
+		}
+		audit, auditTotal = summarizeAudit(issues), len(issues)
 		if err := s.opt.Store.DB.WithContext(c.Request.Context()).Where("api_id = ? AND status IN ?", a.ID,
 			[]string{"open", "in_progress", "risk_accepted"}).Order("id DESC").Limit(100).Find(&findings).Error; err != nil {
 			s.internal(c, err)
@@ -152,7 +160,7 @@ func (s *Server) apiPage(c *gin.Context) {
 	s.render(c, http.StatusOK, "api", map[string]any{
 		"Title": a.Name, "API": a, "Assessment": as, "AssessedAt": at, "Groups": groups, "Endpoints": eps,
 		"EndpointTotal": epTotal, "History": hist, "ShowEvidence": showEvidence, "Findings": findings,
-		"LevelName": levelName(as.Level),
+		"LevelName": levelName(as.Level), "Audit": audit, "AuditTotal": auditTotal,
 	})
 }
 

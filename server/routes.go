@@ -31,6 +31,7 @@ func (s *Server) routes() {
 	pages := r.Group("/", s.requireUI())
 	pages.GET("/", s.portfolioPage)
 	pages.GET("/apis/:id", s.apiPage)                  // object-level: API owner
+	pages.GET("/apis/:id/audit", s.auditPage)          // object-level, evidence rights
 	pages.GET("/controls/:id", s.controlPage)          // per-API rows filtered by team
 	pages.GET("/catalog", s.catalogPage)               // public catalog data
 	pages.GET("/evidence/:id", s.evidencePage)         // object-level: evidence of the API
@@ -45,6 +46,7 @@ func (s *Server) routes() {
 	api.GET("/apis/:id/results", s.getResults)       // object-level
 	api.GET("/apis/:id/endpoints", s.getEndpoints)   // object-level
 	api.GET("/apis/:id/evidence", s.listAPIEvidence) // object-level, evidence rights
+	api.GET("/apis/:id/audit", s.getAudit)           // object-level, evidence rights
 	api.GET("/apis/:id/history", s.getHistory)       // object-level
 	api.GET("/evidence/:id", s.getEvidence)          // object-level, evidence rights
 	api.GET("/catalog", s.getCatalog)

@@ -43,12 +43,16 @@ func (seedCollector) Collect(ctx context.Context, src collectors.Source, sink co
 		if err := sink.Evidence(collectors.Evidence{API: a.name, Artifact: art, Facts: collectors.Facts{collectors.FactSpecPresent: true}}); err != nil {
 			return err
 		}
-		if err := sink.Evidence(collectors.Evidence{API: a.name, Endpoint: "GET /x", Artifact: art,
-			Facts: collectors.Facts{collectors.FactAuthDeclared: a.owner == "pay"}}); err != nil {
+		ev := collectors.Evidence{API: a.name, Endpoint: "GET /x", Artifact: art, Location: "/paths/~1x/get",
+			Facts: collectors.Facts{collectors.FactAuthDeclared: a.owner == "pay"}}
+		if a.owner != "pay" {
+			ev.Notes = []collectors.Note{{Fact: collectors.FactAuthDeclared, Pointer: "/paths/~1x/get", Line: 3, Message: "no security requirement applies"}}
+		}
+		if err := sink.Evidence(ev); err != nil {
 			return err
 		}
 	}
-	return nil
+	return collectors.Warn(sink, "orders.yaml: $ref \"common.yaml#/X\": file does not exist; not followed")
 }
 
 var registerOnce sync.Once
@@ -511,5 +515,67 @@ func TestMetricsExposeRuns(t *testing.T) {
 	body, _ := io.ReadAll(f.do(t, "GET", "/metrics", "", nil, nil).Body)
 	if !strings.Contains(string(body), `posture_http_requests_total{code="200",route="/api/v1/apis"} 1`) {
 		t.Fatalf("metrics lack request counters:\n%.500s", body)
+	}
+}
+
+func TestAuditIsPerAPIWithEvidenceRights(t *testing.T) {
+	f := newFixture(t, "")
+	orders := fmt.Sprintf("/api/v1/apis/%d/audit", f.ids["orders"])
+	for _, role := range []string{"team", "viewer"} {
+		if r := f.do(t, "GET", orders, role, nil, nil); r.StatusCode != http.StatusNotFound {
+			t.Errorf("%s reading another team's audit / without evidence rights: %d, want 404", role, r.StatusCode)
+		}
+	}
+	type issue struct {
+		Severity, Fact, Endpoint, File, Pointer, Message string
+		Line                                             int
+		Controls                                         []struct{ ID string }
+		EvidenceID                                       int64 `json:"evidence_id"`
+	}
+	type auditJSON struct {
+		Items      []issue
+		Total      int
+		BySeverity []struct {
+			Severity string
+			Count    int
+		} `json:"by_severity"`
+	}
+	r := f.do(t, "GET", orders, "auditor", nil, nil)
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("auditor: %d", r.StatusCode)
+	}
+	a := decode[auditJSON](t, r)
+	if a.Total != 1 || len(a.Items) != 1 || len(a.BySeverity) != 1 || a.BySeverity[0].Severity != "high" {
+		t.Fatalf("audit = %+v, want the one unauthenticated operation as a high issue", a)
+	}
+	is := a.Items[0]
+	if is.Fact != "auth.declared" || is.Endpoint != "GET /x" || is.File != "orders.yaml" || is.Pointer != "/paths/~1x/get" ||
+		is.Line != 3 || len(is.Controls) != 1 || is.Controls[0].ID != "PRE-B-08" || is.EvidenceID == 0 {
+		t.Errorf("issue = %+v", is)
+	}
+	low := decode[auditJSON](t, f.do(t, "GET", orders+"?severity=low", "auditor", nil, nil))
+	if low.Total != 0 || len(low.Items) != 0 || len(low.BySeverity) != 1 {
+		t.Errorf("severity=low: %+v, want no items and the unfiltered counts", low)
+	}
+	page := f.do(t, "GET", fmt.Sprintf("/apis/%d/audit", f.ids["orders"]), "auditor", nil, nil)
+	body, _ := io.ReadAll(page.Body)
+	if page.StatusCode != http.StatusOK || !strings.Contains(string(body), "no security requirement applies") || !strings.Contains(string(body), "orders.yaml:3") {
+		t.Errorf("audit page: %d\n%s", page.StatusCode, body)
+	}
+	page = f.do(t, "GET", fmt.Sprintf("/apis/%d/audit", f.ids["payments"]), "auditor", nil, nil)
+	body, _ = io.ReadAll(page.Body)
+	if !strings.Contains(string(body), `id="no-issues"`) {
+		t.Errorf("payments audit page lacks the empty state:\n%s", body)
+	}
+}
+
+func TestRunsCarryWarnings(t *testing.T) {
+	f := newFixture(t, "")
+	r := f.do(t, "GET", "/api/v1/sources/seed/runs", "auditor", nil, nil)
+	runs := decode[struct {
+		Items []struct{ Warnings []string }
+	}](t, r)
+	if len(runs.Items) != 1 || len(runs.Items[0].Warnings) != 1 || !strings.Contains(runs.Items[0].Warnings[0], "common.yaml") {
+		t.Fatalf("runs = %+v, want the seed run with its warning", runs)
 	}
 }

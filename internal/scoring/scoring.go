@@ -131,6 +131,21 @@ func (s *Service) Current(ctx context.Context, apiID int64) (controls.Assessment
 	return a, row.ComputedAt, nil
 }
 
+// CurrentEvidence is the evidence that counts for an API now: per source,
+// the records of its latest run that produced evidence for the API (runs
+// that failed store none), in chain order.
+func (s *Service) CurrentEvidence(ctx context.Context, apiID int64) ([]store.Evidence, error) {
+	var recs []store.Evidence
+	err := s.Store.DB.WithContext(ctx).Raw(`SELECT e.* FROM evidence e
+		JOIN (SELECT source, MAX(run_id) AS run_id FROM evidence WHERE api_id = ? GROUP BY source) l
+		  ON e.source = l.source AND e.run_id = l.run_id
+		WHERE e.api_id = ? ORDER BY e.seq`, apiID, apiID).Scan(&recs).Error
+	if err != nil {
+		return nil, fmt.Errorf("evidence of api %d: %w", apiID, err)
+	}
+	return recs, nil
+}
+
 // Input gathers the evaluator's input for one API. The current evidence
 // of a source is what its latest successful run said about the API: an
 // operation removed from a spec disappears with the next collection,
@@ -142,13 +157,9 @@ func (s *Service) Input(ctx context.Context, apiID int64) (controls.APIInput, er
 		return controls.APIInput{}, fmt.Errorf("scoring: api %d: %w", apiID, err)
 	}
 	in := controls.APIInput{Name: api.Name, Owner: api.Owner, APIFacts: map[string]controls.Observation{}}
-	var recs []store.Evidence
-	err := db.Raw(`SELECT e.* FROM evidence e
-		JOIN (SELECT source, MAX(run_id) AS run_id FROM evidence WHERE api_id = ? GROUP BY source) l
-		  ON e.source = l.source AND e.run_id = l.run_id
-		WHERE e.api_id = ? ORDER BY e.seq`, apiID, apiID).Scan(&recs).Error
+	recs, err := s.CurrentEvidence(ctx, apiID)
 	if err != nil {
-		return in, fmt.Errorf("scoring: api %q: evidence: %w", api.Name, err)
+		return in, fmt.Errorf("scoring: api %q: %w", api.Name, err)
 	}
 	eps := map[string]*controls.EndpointInput{}
 	var routes []routeRecord
@@ -367,7 +378,12 @@ type coverage struct {
 
 // describeRoute renders a route for a person: "kong: payments-v2 (GET /admin*)".
 func describeRoute(rr routeRecord) string {
-	r := rr.route
+	return DescribeRoute(rr.rec.Source, rr.rec.Location, rr.route)
+}
+
+// DescribeRoute renders a gateway rule of a source for a person:
+// "kong: payments-v2 (GET /admin*)"; location names a rule without a name.
+func DescribeRoute(source, location string, r collectors.Route) string {
 	var paths []string
 	for _, p := range r.Paths {
 		switch {
@@ -388,9 +404,9 @@ func describeRoute(rr routeRecord) string {
 	}
 	name := r.Name
 	if name == "" {
-		name = rr.rec.Location
+		name = location
 	}
-	return fmt.Sprintf("%s: %s (%s %s)", rr.rec.Source, name, methods, strings.Join(paths, " "))
+	return fmt.Sprintf("%s: %s (%s %s)", source, name, methods, strings.Join(paths, " "))
 }
 
 func sortedSources(m map[string][]routeRecord) []string {
