@@ -12,6 +12,8 @@ import (
 
 	"github.com/posture-dev/posture/internal/store"
 	"github.com/posture-dev/posture/internal/testutil"
+
+	yaml "go.yaml.in/yaml/v3"
 )
 
 func runCLI(t *testing.T, args ...string) (int, string, string) {
@@ -306,5 +308,83 @@ paths:
 	}
 	if err := json.Unmarshal([]byte(out), &l); code != 0 || err != nil || !l.OK || len(l.Warnings) != 1 || !strings.Contains(l.Warnings[0], "does not exist") {
 		t.Fatalf("exit %d, --json %s (%v)", code, out, err)
+	}
+}
+
+// `posture audit` stores nothing and lists every failing fact; on VAmPI
+// the high issues are exactly the operations without a security
+// requirement, counted here straight from the YAML.
+func TestAuditCommand(t *testing.T) {
+	spec := testutil.Corpus(t, "specs/openapi/vampi/openapi3.yml")
+	raw, err := os.ReadFile(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Security []any                                `yaml:"security"`
+		Paths    map[string]map[string]map[string]any `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	unauth := map[string]bool{}
+	for p, item := range doc.Paths {
+		for m, op := range item {
+			if _, ok := op["security"]; !ok && len(doc.Security) == 0 {
+				unauth[strings.ToUpper(m)+" "+p] = true
+			}
+		}
+	}
+	if len(unauth) == 0 {
+		t.Fatal("test premise: VAmPI has operations without security")
+	}
+	code, out, errOut := runCLI(t, "audit", "--json", spec)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rep struct {
+		Issues []struct {
+			Severity, Fact, Endpoint, File, Pointer string
+		}
+		Errors []any
+		Counts map[string]int
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	high := map[string]bool{}
+	for _, is := range rep.Issues {
+		if is.File != spec || (is.Endpoint != "" && is.Pointer == "") {
+			t.Errorf("issue without its file, or an operation's issue without a pointer: %+v", is)
+		}
+		if is.Severity == "high" {
+			if is.Fact != "auth.declared" {
+				t.Errorf("high issue on %s, want only auth.declared: %+v", is.Fact, is)
+			}
+			high[is.Endpoint] = true
+		}
+	}
+	if len(high) != len(unauth) || rep.Counts["high"] != len(unauth) {
+		t.Errorf("high issues on %v (count %d), want the %d operations without security %v", high, rep.Counts["high"], len(unauth), unauth)
+	}
+	for ep := range unauth {
+		if !high[ep] {
+			t.Errorf("%s has no security but no high issue", ep)
+		}
+	}
+	if code, _, _ := runCLI(t, "audit", "--fail-on", "high", spec); code != 1 {
+		t.Errorf("--fail-on high with high issues: exit %d, want 1", code)
+	}
+	if code, _, _ := runCLI(t, "audit", "--fail-on", "critical", spec); code != 0 {
+		t.Errorf("--fail-on critical without critical issues: exit %d, want 0", code)
+	}
+	if code, _, _ := runCLI(t, "audit", "--fail-on", "severe", spec); code != 2 {
+		t.Errorf("--fail-on with a non-severity: exit %d, want 2", code)
+	}
+	bad := filepath.Join(t.TempDir(), "broken.yaml")
+	os.WriteFile(bad, raw[:len(raw)/3], 0o600)
+	code, out, _ = runCLI(t, "audit", "--kind", "openapi", bad)
+	if code != 1 || !strings.Contains(out, "error: ") || !strings.Contains(out, "broken.yaml") {
+		t.Errorf("broken file: exit %d\n%s", code, out)
 	}
 }

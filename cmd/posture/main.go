@@ -31,6 +31,7 @@ func commands() []command {
 		{"demo", "serve the dashboards on built-in sample data (embedded SQLite)", runDemo},
 		{"collect", "run the configured collectors once", runCollect},
 		{"ingest", "import files (kind auto-detected)", runIngest},
+		{"audit", "audit files against the catalog without storing them", runAudit},
 		{"verify", "check the evidence hash chain", runVerify},
 		{"migrate", "apply database migrations", runMigrate},
 		{"token", "create, list or revoke access tokens", runToken},

@@ -162,3 +162,27 @@ func (b *buffer) Finding(f collectors.Finding) error {
 	b.findings = append(b.findings, f)
 	return nil
 }
+
+// Collected is what one collection produced, checked and bounded as for
+// an import, but not stored: `posture audit` reads files this way.
+type Collected struct {
+	APIs      []collectors.API
+	Endpoints []collectors.Endpoint
+	Evidence  []collectors.Evidence
+	Findings  []collectors.Finding
+	Warnings  []string
+}
+
+// Collect runs c on src into memory with the checks and limits of an
+// import (zero Limits mean DefaultLimits); a panicking collector is an
+// error.
+func Collect(ctx context.Context, c collectors.Collector, src collectors.Source, lim Limits) (*Collected, error) {
+	if lim.MaxRecords == 0 {
+		lim = DefaultLimits
+	}
+	b := newBuffer(ctx, lim, time.Now().UTC())
+	if err := collectSafely(ctx, c, src, b); err != nil {
+		return &Collected{Warnings: b.warningList()}, err
+	}
+	return &Collected{APIs: b.apis, Endpoints: b.endpoints, Evidence: b.evidence, Findings: b.findings, Warnings: b.warningList()}, nil
+}
