@@ -135,6 +135,9 @@ func Load(path string) (*Config, error) {
 	}
 	c.Dir = filepath.Dir(abs)
 	for i := range c.Sources {
+		if c.Sources[i].Options["git"] != "" {
+			continue // paths inside the repository, not on this machine
+		}
 		for j, p := range c.Sources[i].Paths {
 			if !filepath.IsAbs(p) && !strings.Contains(p, "://") {
 				c.Sources[i].Paths[j] = filepath.Join(c.Dir, p)

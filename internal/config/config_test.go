@@ -33,6 +33,13 @@ sources:
     paths: [specs/, /abs/file.yaml]
     schedule: "@every 30m"
     timeout: 2m
+  - name: repo
+    kind: nop-config-test
+    paths: [specs, api/openapi.yaml]
+    options: {git: "https://git.example.com/payments.git", git_ref: main}
+  - name: remote
+    kind: nop-config-test
+    paths: ["https://api.example.com/openapi.json"]
 `), 0o600)
 	c, err := Load(path)
 	if err != nil {
@@ -44,6 +51,13 @@ sources:
 	s := c.Sources[0]
 	if s.Paths[0] != filepath.Join(dir, "specs") || s.Paths[1] != "/abs/file.yaml" || time.Duration(s.Timeout) != 2*time.Minute {
 		t.Fatalf("source = %+v", s)
+	}
+	// Paths in a git repository and URLs are not paths on this machine.
+	if p := c.Sources[1].Paths; p[0] != "specs" || p[1] != "api/openapi.yaml" {
+		t.Errorf("git source paths = %q, want them as written", p)
+	}
+	if p := c.Sources[2].Paths; p[0] != "https://api.example.com/openapi.json" {
+		t.Errorf("URL source paths = %q", p)
 	}
 }
 

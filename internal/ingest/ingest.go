@@ -22,6 +22,7 @@ import (
 
 	"github.com/posture-dev/posture/collectors"
 	"github.com/posture-dev/posture/internal/evidence"
+	"github.com/posture-dev/posture/internal/fetch"
 	"github.com/posture-dev/posture/internal/store"
 )
 
@@ -44,6 +45,9 @@ type Service struct {
 	// SLA gives the days to fix a new finding, by severity.
 	SLA map[string]int
 	Now func() time.Time
+	// Fetcher brings URLs and git refs into memory before a collector
+	// runs; nil means a Fetcher with the default limits.
+	Fetcher *fetch.Fetcher
 
 	running sync.Map // source name -> struct{}
 	// OnRun, when set, is called after every run with its final record
@@ -146,7 +150,7 @@ func (s *Service) Run(ctx context.Context, src collectors.Source, trigger string
 		lim = DefaultLimits
 	}
 	buf := newBuffer(ctx, lim, run.StartedAt)
-	err = collectSafely(ctx, c, src, buf)
+	err = s.collect(ctx, c, src, buf)
 	st.Warnings = buf.warningList()
 	var apiIDs []int64
 	if err == nil {
@@ -192,6 +196,20 @@ func (s *Service) notify(src collectors.Source, runID int64) {
 	if err := s.Store.DB.First(&r, runID).Error; err == nil {
 		s.OnRun(src, r)
 	}
+}
+
+// collect fetches the source's remote inputs (URLs, a git ref), then runs
+// the collector on them.
+func (s *Service) collect(ctx context.Context, c collectors.Collector, src collectors.Source, sink collectors.Sink) error {
+	f := s.Fetcher
+	if f == nil {
+		f = &fetch.Fetcher{}
+	}
+	src, err := f.Resolve(ctx, src)
+	if err != nil {
+		return err
+	}
+	return collectSafely(ctx, c, src, sink)
 }
 
 // collectSafely runs the collector, turning a panic into an error so one

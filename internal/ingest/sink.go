@@ -181,7 +181,7 @@ func Collect(ctx context.Context, c collectors.Collector, src collectors.Source,
 		lim = DefaultLimits
 	}
 	b := newBuffer(ctx, lim, time.Now().UTC())
-	if err := collectSafely(ctx, c, src, b); err != nil {
+	if err := (&Service{}).collect(ctx, c, src, b); err != nil {
 		return &Collected{Warnings: b.warningList()}, err
 	}
 	return &Collected{APIs: b.apis, Endpoints: b.endpoints, Evidence: b.evidence, Findings: b.findings, Warnings: b.warningList()}, nil
