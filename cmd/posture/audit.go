@@ -30,7 +30,7 @@ type auditError struct {
 }
 
 func runAudit(ctx context.Context, args []string, out, errOut io.Writer) error {
-	fs := newFlags("audit", "[--kind KIND] [--json] [--fail-on SEVERITY] PATH...", `
+	fs := newFlags("audit", "[--kind KIND] [--json] [--fail-on SEVERITY] PATH|URL...", `
 Audits API descriptions and gateway configuration without storing
 anything: every fact that fails a control of the catalog is listed with
 its file, line, JSON pointer, severity and the controls it fails, as on
@@ -60,12 +60,10 @@ the dashboards' audit page. Directories are walked; each file is detected
 	}
 	rep := auditReport{Issues: []controls.Issue{}, Warnings: []string{}, Errors: []auditError{}, Counts: map[string]int{}}
 	for _, f := range files {
-		k := *kind
-		if k == "" {
-			if k, err = detect(f); err != nil {
-				rep.Errors = append(rep.Errors, auditError{f, err.Error()})
-				continue
-			}
+		src, k, err := sourceFor(ctx, f, *kind)
+		if err != nil {
+			rep.Errors = append(rep.Errors, auditError{f, err.Error()})
+			continue
 		}
 		if k == "" {
 			if !walked[f] {
@@ -73,7 +71,7 @@ the dashboards' audit page. Directories are walked; each file is detected
 			}
 			continue
 		}
-		issues, warnings, err := auditFile(ctx, cat, k, f)
+		issues, warnings, err := auditSource(ctx, cat, src)
 		rep.Warnings = append(rep.Warnings, warnings...)
 		if err != nil {
 			rep.Errors = append(rep.Errors, auditError{f, err.Error()})
@@ -107,13 +105,14 @@ the dashboards' audit page. Directories are walked; each file is detected
 	return nil
 }
 
-// auditFile collects one file into memory and audits what it said.
-func auditFile(ctx context.Context, cat *catalog.Catalog, kind, file string) ([]controls.Issue, []string, error) {
+// auditSource collects one source into memory and audits what it said.
+func auditSource(ctx context.Context, cat *catalog.Catalog, src collectors.Source) ([]controls.Issue, []string, error) {
+	kind := src.Kind
 	c, err := collectors.Get(kind)
 	if err != nil {
 		return nil, nil, err
 	}
-	got, err := ingest.Collect(ctx, c, collectors.Source{Name: kind, Kind: kind, Paths: []string{file}}, ingest.Limits{})
+	got, err := ingest.Collect(ctx, c, src, ingest.Limits{})
 	if err != nil {
 		return nil, got.Warnings, err
 	}

@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -386,5 +388,34 @@ func TestAuditCommand(t *testing.T) {
 	code, out, _ = runCLI(t, "audit", "--kind", "openapi", bad)
 	if code != 1 || !strings.Contains(out, "error: ") || !strings.Contains(out, "broken.yaml") {
 		t.Errorf("broken file: exit %d\n%s", code, out)
+	}
+}
+
+// A URL is fetched, detected from its content and imported like a file.
+func TestIngestAndAuditAURL(t *testing.T) {
+	spec, err := os.ReadFile(testutil.Corpus(t, "specs/openapi/vampi/openapi3.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/openapi3.yml" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(spec)
+	}))
+	defer ts.Close()
+	db := filepath.Join(t.TempDir(), "p.db")
+	code, out, errOut := runCLI(t, "ingest", "--db", db, ts.URL+"/v1/openapi3.yml")
+	if code != 0 || !strings.Contains(out, "(openapi)") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, "ingest", "--db", db, ts.URL+"/missing.yml")
+	if code != 1 || !strings.Contains(out, "HTTP 404") {
+		t.Fatalf("missing URL: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, "audit", ts.URL+"/v1/openapi3.yml")
+	if code != 0 || !strings.Contains(out, "/v1/openapi3.yml") || !strings.Contains(out, "issues:") {
+		t.Fatalf("audit of a URL: exit %d\n%s", code, out)
 	}
 }

@@ -15,10 +15,12 @@ import (
 	"time"
 
 	"github.com/posture-dev/posture/collectors"
+	"github.com/posture-dev/posture/collectors/source"
 	"github.com/posture-dev/posture/internal/app"
 	"github.com/posture-dev/posture/internal/auth"
 	"github.com/posture-dev/posture/internal/config"
 	"github.com/posture-dev/posture/internal/evidence"
+	"github.com/posture-dev/posture/internal/fetch"
 	"github.com/posture-dev/posture/internal/ingest"
 	"github.com/posture-dev/posture/internal/schedule"
 	"github.com/posture-dev/posture/internal/store"
@@ -93,8 +95,8 @@ const shownWarnings = 5
 const detectHead = 64 << 10
 
 func runIngest(ctx context.Context, args []string, out, errOut io.Writer) error {
-	fs := newFlags("ingest", "[--kind KIND] [--api NAME] [--owner TEAM] [--json] PATH...", `
-Imports files directly. Each file is detected (or --kind), collected and
+	fs := newFlags("ingest", "[--kind KIND] [--api NAME] [--owner TEAM] [--json] PATH|URL...", `
+Imports files (or http(s) URLs) directly. Each file is detected (or --kind), collected and
 stored in its own transaction: a bad file is reported with the place at
 fault and stores nothing, and the other files still import. Directories
 are walked. With --json, one JSON object per file is printed:
@@ -128,9 +130,8 @@ Exit status 1 if any file failed.`, errOut)
 	failed := 0
 	for i, f := range files {
 		res := ingestResult{File: f, Kind: *kind}
-		if res.Kind == "" {
-			res.Kind, err = detect(f)
-		}
+		var src collectors.Source
+		src, res.Kind, err = sourceFor(ctx, f, *kind)
 		if err == nil && res.Kind == "" && walked[f] {
 			// Found by walking a directory: not every file there is
 			// evidence (READMEs, scripts). Say so and move on.
@@ -142,7 +143,7 @@ Exit status 1 if any file failed.`, errOut)
 		}
 		var st ingest.Stats
 		if err == nil {
-			src := collectors.Source{Name: "ingest-" + res.Kind, Kind: res.Kind, Paths: []string{f}, API: *api, Owner: *owner}
+			src.API, src.Owner = *api, *owner
 			st, err = a.Ingest.Run(ctx, src, store.TriggerIngest)
 		}
 		res.OK = err == nil
@@ -180,6 +181,10 @@ func expand(paths []string) (files []string, walked map[string]bool, err error) 
 	var out []string
 	walked = map[string]bool{}
 	for _, p := range paths {
+		if fetch.IsURL(p) {
+			out = append(out, p)
+			continue
+		}
 		info, err := os.Stat(p)
 		if err != nil {
 			return nil, nil, fmt.Errorf("ingest: %w", err)
@@ -210,6 +215,32 @@ func expand(paths []string) (files []string, walked map[string]bool, err error) 
 	}
 	sort.Strings(out)
 	return out, walked, nil
+}
+
+// sourceFor is the source that imports one file or URL: a URL is fetched
+// first (bounded like a configured source), so its kind can be detected
+// from its content and the collector reads it from memory.
+func sourceFor(ctx context.Context, name, kind string) (collectors.Source, string, error) {
+	src := collectors.Source{Name: "ingest-" + kind, Kind: kind, Paths: []string{name}}
+	if !fetch.IsURL(name) {
+		if kind != "" {
+			return src, kind, nil
+		}
+		k, err := detect(name)
+		src.Name, src.Kind = "ingest-"+k, k
+		return src, k, err
+	}
+	src, err := (&fetch.Fetcher{UserAgent: "posture/" + version}).Resolve(ctx, src)
+	if err != nil || kind != "" {
+		return src, kind, err
+	}
+	head, err := source.Head(src.FS, src.Paths[0], detectHead)
+	if err != nil {
+		return src, "", err
+	}
+	k := collectors.Detect(src.Paths[0], head)
+	src.Name, src.Kind = "ingest-"+k, k
+	return src, k, nil
 }
 
 func detect(path string) (string, error) {
