@@ -46,3 +46,30 @@ func TestGraphQLFieldsAreServedByTheRouteToTheGraphQLURL(t *testing.T) {
 		})
 	}
 }
+
+func TestGatewayInSyncWhenRoutesAndOperationsMatch(t *testing.T) {
+	keys := []string{"GET /orders", "GET /orders/{id}"}
+	mk := func() map[string]*controls.EndpointInput {
+		eps := map[string]*controls.EndpointInput{}
+		for _, k := range keys {
+			eps[k] = &controls.EndpointInput{Key: k, Facts: map[string]controls.Observation{}}
+		}
+		return eps
+	}
+	orders := routeRecord{rec: store.Evidence{ID: 7, Source: "kong"}, route: collectors.Route{Paths: []collectors.PathMatch{{Prefix: "/orders"}}}}
+	only := routeRecord{rec: store.Evidence{ID: 8, Source: "kong"}, route: collectors.Route{Paths: []collectors.PathMatch{{Exact: "/orders"}}}}
+	for _, tc := range []struct {
+		name   string
+		routes []routeRecord
+		want   bool
+	}{
+		{"every operation routed, no shadow route", []routeRecord{orders}, true},
+		{"an operation no route serves", []routeRecord{only}, false},
+	} {
+		api := map[string]controls.Observation{}
+		applyRoutes(api, mk(), keys, tc.routes, nil)
+		if o := api["gateway.in_sync"]; o.Value != tc.want || o.EvidenceID == 0 {
+			t.Errorf("%s: gateway.in_sync = %+v, want %v citing the route", tc.name, o, tc.want)
+		}
+	}
+}

@@ -336,12 +336,23 @@ func applyRoutes(apiFacts map[string]controls.Observation, eps map[string]*contr
 	if len(keys) == 0 {
 		return cov // no description to compare with: nothing is "shadow"
 	}
+	newest := routes[0]
 	for i, rr := range routes {
 		if !matched[i] {
 			cov.shadow = append(cov.shadow, describeRoute(rr))
 		}
+		if rr.rec.ObservedAt.After(newest.rec.ObservedAt) {
+			newest = rr
+		}
 	}
 	sort.Strings(cov.shadow)
+	// The gateway and the description agree when every route serves a
+	// described operation and every described operation is routed. The
+	// verdict is about the gateway configuration as last collected, so it
+	// cites the newest gateway record.
+	if _, direct := apiFacts[collectors.FactGatewayInSync]; !direct {
+		apiFacts[collectors.FactGatewayInSync] = observe(newest.rec, len(cov.shadow) == 0 && len(cov.unrouted) == 0)
+	}
 	return cov
 }
 

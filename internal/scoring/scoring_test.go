@@ -235,6 +235,10 @@ func TestGatewayRoutesApplyToMatchingEndpoints(t *testing.T) {
 	if len(in.ShadowRoutes) != 1 || in.ShadowRoutes[0] != "kong: admin (ANY /admin*)" || len(in.UnroutedEndpoints) != 0 {
 		t.Errorf("shadow %q, unrouted %q; want the admin route only", in.ShadowRoutes, in.UnroutedEndpoints)
 	}
+	// A shadow route means gateway and description disagree (PRE-A-04).
+	if o := in.APIFacts["gateway.in_sync"]; o.Value != false || o.EvidenceID == 0 {
+		t.Errorf("gateway.in_sync = %+v, want false citing a gateway record", o)
+	}
 	a, err := sc.RescoreAPI(ctx, api.ID)
 	if err != nil || len(a.ShadowRoutes) != 1 {
 		t.Errorf("assessment shadow routes = %q (err %v)", a.ShadowRoutes, err)
