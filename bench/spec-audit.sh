@@ -3,11 +3,14 @@
 # REST API, 13 MB, 811 paths) with posture and with vacuum side by side, and
 # report median wall time and median peak memory (max RSS) for each.
 #
-# posture's side is its current audit path:
+# posture's side (MODE=audit, the default) is the same job as vacuum's:
+#   posture audit --json SPEC
+# which parses the spec, extracts the per-operation facts and lists every
+# fact that fails a catalog control with its JSON pointer and line, storing
+# nothing. MODE=ingest times the import instead:
 #   posture ingest --db FRESH.db --json SPEC
-# which parses the spec, extracts the per-operation facts and stores them as
-# evidence in SQLite. It therefore includes the database write (a fresh
-# database per run, schema migrations included), which vacuum does not do.
+# which also stores the evidence in SQLite (a fresh database per run,
+# schema migrations included), work vacuum does not do.
 # The binary is built once per invocation (go build ./cmd/posture).
 #
 # vacuum's side (github.com/daveshanley/vacuum, the OpenAPI linter a user
@@ -29,6 +32,7 @@
 #
 # Environment:
 #   RUNS=3                    timed runs per tool
+#   MODE=audit                audit (no database) or ingest (stores evidence)
 #   POSTURE_SHARED=../shared  folder holding bench/api.github.com.json
 #                             (a relative path is taken from the repo root)
 #   SPEC=PATH                 another spec file instead
@@ -51,6 +55,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 RUNS=${RUNS:-3}
+MODE=${MODE:-audit}
+[[ $MODE == audit || $MODE == ingest ]] || die "MODE must be audit or ingest (got '$MODE')"
 VACUUM_VERSION=${VACUUM_VERSION:-v0.30.3}
 VACUUM_ARGS=${VACUUM_ARGS:-}
 NO_VACUUM=${NO_VACUUM:-0}
@@ -155,8 +161,18 @@ run_timed() {
 	[[ -n $wall && -n $rss ]] || { say "could not read GNU time's report:"; cat "$out.time" >&2; exit 1; }
 }
 
-# check_posture OUT: exit 0 and a JSON line that says ok.
+# check_posture OUT: exit 0 and, for ingest, a JSON line that says ok; for
+# audit, the issue counts by severity.
 check_posture() {
+	if [[ $MODE == audit ]]; then
+		if [[ $rc != 0 ]] || ! grep -q '"counts"' "$1"; then
+			say "posture audit failed (exit $rc):"
+			tail -n 20 "$1" >&2
+			exit 1
+		fi
+		summary_posture="$(grep -c '"severity"' "$1") issues ($(awk '/"counts"/ { on = 1; next } on && /}/ { on = 0 } on { gsub(/[" ,]/, ""); sub(/:/, " "); printf "%s%s", sep, $0; sep = ", " }' "$1"))"
+		return
+	fi
 	if [[ $rc != 0 ]] || ! grep -q '"ok":true' "$1"; then
 		say "posture ingest failed (exit $rc):"
 		tail -n 20 "$1" >&2
@@ -189,7 +205,13 @@ check_vacuum() {
 	fi
 }
 
-posture_run() { run_timed "$tmp/posture.out" -- "$tmp/posture" ingest --db "$tmp/bench-$1.db" --json "$spec"; }
+posture_run() {
+	if [[ $MODE == audit ]]; then
+		run_timed "$tmp/posture.out" -- "$tmp/posture" audit --json "$spec"
+	else
+		run_timed "$tmp/posture.out" -- "$tmp/posture" ingest --db "$tmp/bench-$1.db" --json "$spec"
+	fi
+}
 # shellcheck disable=SC2086 # VACUUM_ARGS is split on purpose
 vacuum_run() { run_timed "$tmp/vacuum.out" -- "$vacuum_bin" lint -d -b -q $VACUUM_ARGS "$spec"; }
 
@@ -228,7 +250,7 @@ row() { printf '  %-9s %-14s %s\n' "$1" "$2" "$3"; }
 
 pw=$(median "${p_wall[@]}") pr=$(median "${p_rss[@]}")
 echo
-echo "spec-audit: $(basename "$spec"), $RUNS timed runs each, medians (MiB = 1024 KiB)"
+echo "spec-audit: $(basename "$spec"), posture $MODE, $RUNS timed runs each, medians (MiB = 1024 KiB)"
 row tool "median wall" "median max RSS"
 row posture "$(printf '%.2f s' "$pw")" "$(mib "$pr") MiB"
 if [[ $vacuum_ok == 1 ]]; then
