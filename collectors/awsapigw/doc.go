@@ -52,6 +52,79 @@
 //	gateway.upstream       integration uri, else its type (mock)
 //	gateway.plugins        the operation's x-amazon-apigateway-* extensions (prefix stripped),
 //	                       integration:<type>, request-validator:<name>, options-mock / cors
-//	ratelimit.*, logging.*, headers.security, mtls.upstream, enforcement.enforcing
-//	                       absent: stage settings, not part of the export
+//	ratelimit.*, logging.*, mtls.upstream
+//	                       absent here: stage settings, not part of the export; the stage
+//	                       evidence below sets them
+//	headers.security, enforcement.enforcing
+//	                       absent: API Gateway has no security-header or monitor-only
+//	                       setting to read
+//
+// # Stage settings
+//
+// A source may also list stage files, alone or next to the export (a
+// directory with both is fine): the output of `aws apigateway get-stage`
+// / `get-stages` (REST APIs: camelCase, methodSettings keyed "*/*" or
+// "{resource_path}/{METHOD}" with the path's "/" written "~1", e.g.
+// "~1pets~1{petId}/GET"; get-stages wraps the stages in {"item": [...]})
+// or `aws apigatewayv2 get-stage` / `get-stages` (HTTP APIs:
+// defaultRouteSettings and routeSettings keyed by route key "GET /pets";
+// the CLI prints PascalCase, the wire camelCase, both are read). Member
+// names follow the AWS SDK for Go v2 models (ParseStages). Stage files are
+// read after every export of the source and attached to an API
+// (resolveStage): the "api" option (a name, or file=name pairs), else the
+// source's API, else the export whose execute-api host has the stage's
+// API id (the id is in a raw REST response's _links or a restApiId/apiId
+// member; CLI output has none), else the source's only API, else the
+// export taken from a stage of that name (its basePath); otherwise an
+// error names the file. A stage named for an API the source has no export
+// of still gives evidence (below, "without an export").
+//
+// Each stage gives route evidence (Artifact = the stage file, Location =
+// the JSON pointer of the settings entry that applied, e.g.
+// "/methodSettings/~01pets~01{petId}~1GET", Route.Name = stage and key,
+// Notes = the members that decided each fact). With the API's export:
+// one record per operation with the export route's shape (Exact path,
+// method), because scoring keeps per source only the most specific routes
+// serving an endpoint and would let the export's exact route hide a
+// catch-all; a tie merges the two (and two stages of one API merge to the
+// weaker value of each fact: both are reachable). The settings are the
+// operation's override (path+METHOD, path+*, */METHOD; v2: its route key,
+// "$default" for the exported $default route) merged member by member over
+// the default ("*/*" / defaultRouteSettings). An override that names no
+// operation of the export is a route of its own (it shows as a shadow
+// route). Without an export: the default is a route for every path (no
+// Paths, no Methods), each override a route for its path and method;
+// "$default"-style route keys match every path and tie with the default,
+// so the weaker value wins.
+//
+//	fact                   derivation (stage evidence)
+//	ratelimit.enabled      effective throttlingRateLimit set and >= 0 (0 included). Unset, negative (-1 = "throttling disabled", as API
+//	                       Gateway and Terraform write it) or Infinity: false; only the
+//	                       account-level throttling applies then, which every API of the
+//	                       account in the region shares (10,000 rps by default) and which is
+//	                       not a limit of this API. 10000/5000, the values the console fills in,
+//	                       count as set: ratelimit.per_minute shows how little they limit
+//	ratelimit.per_minute   throttlingRateLimit (per second) x 60, rounded up
+//	logging.enabled        accessLogSettings.destinationArn set, or execution logging at INFO
+//	                       (loggingLevel, one entry per request); ERROR only logs failures: not a
+//	                       record of the traffic, false. Whether the account has the CloudWatch
+//	                       role execution logs need is not in the file
+//	logging.sinks          "cloudwatch:<arn>" / "firehose:<arn>" for the access log destination,
+//	                       "cloudwatch:API-Gateway-Execution-Logs_<api-id>/<stage>" for INFO
+//	                       execution logs ("{api-id}" when the id is unknown)
+//	mtls.upstream          clientCertificateId set: API Gateway presents that certificate to the
+//	                       backend; false without one. Absent for operations whose integration
+//	                       is aws, aws_proxy (Lambda, signed with SigV4) or mock: no HTTP backend
+//	tls.enforced, bodysize.limited, bodysize.max_bytes
+//	                       the service properties above, as for export routes
+//	gateway.plugins        the export route's plugins plus stage:<name>, waf (webAclArn), xray
+//	                       (tracingEnabled), cache (cachingEnabled with cacheClusterEnabled;
+//	                       alone it caches nothing), canary (canarySettings), metrics
+//	                       (metricsEnabled/detailedMetricsEnabled), data-trace (dataTraceEnabled:
+//	                       request and response bodies in the logs), execution-log:info/error
+//
+// Usage plans (get-usage-plans) are not read: their throttle and quota
+// apply per API key and only to methods that require one, which needs the
+// key requirement per method and a plan-to-stage mapping by API id that
+// CLI output rarely allows; AWS also calls them best effort.
 package awsapigw

@@ -39,6 +39,11 @@ type Route struct {
 	Method  string // upper-case method, "ANY" for x-amazon-apigateway-any-method
 	Path    string // the path template as in the export
 	Pointer string // JSON pointer of the operation
+	// Integration is the lower-case x-amazon-apigateway-integration type
+	// (http_proxy, aws_proxy, mock...); "" when the operation has none.
+	// Stage routes use it to tell whether a client certificate reaches
+	// the backend.
+	Integration string
 	// Evidence is what Collect sends to the sink for this route.
 	Evidence collectors.Evidence
 }
@@ -50,6 +55,12 @@ type Result struct {
 	Routes []Route
 	// Validators are the names declared in x-amazon-apigateway-request-validators.
 	Validators []string
+	// APIID and Stage identify the deployed API the export came from, when
+	// its host (Swagger) or server URL (OpenAPI 3) is the execute-api
+	// endpoint "https://{api-id}.execute-api.{region}.amazonaws.com/{stage}";
+	// "" otherwise. Stage files are matched to exports by them.
+	APIID string
+	Stage string
 }
 
 // ErrNotAWS is returned for a document without x-amazon-apigateway-*
@@ -118,6 +129,7 @@ func Parse(name string, data []byte, opt Options) (res *Result, err error) {
 	rename(spec, apiName)
 	p := &parser{name: name, doc: doc, swagger: spec.Format == "swagger"}
 	res = &Result{Spec: spec}
+	res.APIID, res.Stage = exportIdentity(doc, p.swagger)
 	if err := p.run(res, apiName, spec.Evidence[0].Artifact); err != nil {
 		return nil, err
 	}

@@ -273,12 +273,14 @@ func (p *parser) route(path, method, ptr string, op map[string]any, cors *corsSe
 	// A validator name that is not declared stays unknown (import fails).
 
 	// Integration: upstream and timeout.
+	integration := ""
 	if iv, ok := op[ext+"integration"]; ok && iv != nil {
 		integ := obj(iv)
 		if integ == nil {
 			return Route{}, p.errf(ptr+"/"+ext+"integration", "must be an object")
 		}
 		typ := strings.ToLower(str(integ["type"]))
+		integration = typ
 		up := str(integ["uri"])
 		if up == "" {
 			up = typ
@@ -327,7 +329,7 @@ func (p *parser) route(path, method, ptr string, op map[string]any, cors *corsSe
 	if err := collectors.ValidateFacts(f); err != nil {
 		return Route{}, p.errf(ptr, "%v", err)
 	}
-	return Route{Method: m, Path: path, Pointer: ptr, Evidence: collectors.Evidence{Location: ptr, Facts: f, Route: rt}}, nil
+	return Route{Method: m, Path: path, Pointer: ptr, Integration: integration, Evidence: collectors.Evidence{Location: ptr, Facts: f, Route: rt}}, nil
 }
 
 // alternative evaluates one security requirement object (its schemes are
