@@ -50,7 +50,9 @@ const (
 	// security requirement overriding a global one); controls that need
 	// authentication treat such an endpoint as not applicable.
 	FactAuthPublic = "auth.public"
-	// endpoint ([]string): scheme types the operation accepts.
+	// endpoint ([]string): scheme types the operation accepts (the
+	// spec.security_schemes vocabulary; GraphQL adds aws-iam and
+	// aws-lambda for AppSync's modes).
 	FactAuthSchemes = "auth.schemes"
 	// endpoint: every OAuth2/OIDC requirement on the operation names at
 	// least one scope (an authorization model per operation).

@@ -16,6 +16,7 @@ import (
 func TestDetectCorpus(t *testing.T) {
 	want := map[string]string{
 		"specs/openapi":           "openapi",
+		"specs/graphql":           "graphql",
 		"gateways/kong":           "kong",
 		"gateways/tyk":            "tyk",
 		"gateways/envoy":          "envoy",
