@@ -9,5 +9,6 @@ import (
 	_ "github.com/posture-dev/posture/collectors/kong"     // Kong decK files and Admin API
 	_ "github.com/posture-dev/posture/collectors/nginx"    // nginx configuration
 	_ "github.com/posture-dev/posture/collectors/openapi"  // OpenAPI 3.x and Swagger 2.0
+	_ "github.com/posture-dev/posture/collectors/protobuf" // protobuf / gRPC services
 	_ "github.com/posture-dev/posture/collectors/tyk"      // Tyk API definitions (classic and OAS)
 )
