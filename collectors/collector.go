@@ -235,10 +235,27 @@ type Finding struct {
 	OWASP       string // "API1:2023" ... "" when unknown
 	Location    string // JSON pointer, URL or file:line
 	Remediation string
+	// Where a dynamic scanner (DAST) saw it: the request's HTTP method and
+	// URL (absolute, or a path). When Endpoint is empty, ingest matches
+	// the URL's path against the API's endpoint templates.
+	Method string
+	URL    string
+	// Where a static analyser (SAST) saw it: a file and 1-based line.
+	File string
+	Line int
+	// Excerpt shows the issue: a request/response or code snippet, cut to
+	// MaxExcerpt bytes by the collector.
+	Excerpt string
+	// Tags are the tool's own classifications (rule tags, categories).
+	Tags []string
 	// Fingerprint identifies the same issue across imports; the ingest
 	// service derives one when it is empty.
 	Fingerprint string
 }
+
+// MaxExcerpt bounds Finding.Excerpt: enough to show a request line, a few
+// headers or a code snippet, not a whole response body.
+const MaxExcerpt = 4 << 10
 
 // ErrUnknownKind is returned by Get for a kind nobody registered.
 var ErrUnknownKind = errors.New("unknown collector kind")
