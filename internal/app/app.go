@@ -17,6 +17,7 @@ import (
 	"github.com/posture-dev/posture/controls"
 	"github.com/posture-dev/posture/internal/auth"
 	"github.com/posture-dev/posture/internal/config"
+	"github.com/posture-dev/posture/internal/fetch"
 	"github.com/posture-dev/posture/internal/ingest"
 	"github.com/posture-dev/posture/internal/scoring"
 	"github.com/posture-dev/posture/internal/store"
@@ -70,7 +71,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 			sla[k] = v
 		}
 	}
-	ing := &ingest.Service{Store: st, Scorer: sc, Log: log, SLA: sla}
+	ing := &ingest.Service{Store: st, Scorer: sc, Log: log, SLA: sla, Catalog: cat,
+		Fetcher: &fetch.Fetcher{UserAgent: "posture"}}
 	au := &auth.Service{DB: st.DB, SessionTTL: time.Duration(cfg.Auth.SessionTTL)}
 	a := &App{Config: cfg, Store: st, Catalog: cat, Scoring: sc, Ingest: ing, Auth: au, Log: log}
 	if cfg.Auth.AdminTokenFile != "" {

@@ -5,8 +5,6 @@ package ingest
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +18,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/posture-dev/posture/catalog"
 	"github.com/posture-dev/posture/collectors"
 	"github.com/posture-dev/posture/internal/evidence"
 	"github.com/posture-dev/posture/internal/fetch"
@@ -45,6 +44,9 @@ type Service struct {
 	// SLA gives the days to fix a new finding, by severity.
 	SLA map[string]int
 	Now func() time.Time
+	// Catalog maps a finding's CWE to OWASP API categories when the tool
+	// names none; nil leaves them unmapped.
+	Catalog *catalog.Catalog
 	// Fetcher brings URLs and git refs into memory before a collector
 	// runs; nil means a Fetcher with the default limits.
 	Fetcher *fetch.Fetcher
@@ -70,6 +72,9 @@ type Stats struct {
 	Evidence    int   `json:"evidence"`
 	Findings    int   `json:"findings"`
 	NewFindings int   `json:"new_findings"`
+	// FixedFindings were reported by an earlier import of the same
+	// source, tool and API and are no longer: marked fixed.
+	FixedFindings int `json:"fixed_findings"`
 	// Warnings did not stop the run but left facts unknown.
 	Warnings []string `json:"warnings,omitempty"`
 }
@@ -339,12 +344,13 @@ func (s *Service) write(tx *gorm.DB, c collectors.Collector, src collectors.Sour
 	if err := evidence.Append(tx, recs); err != nil {
 		return nil, err
 	}
+	fw := s.newFindingWriter(tx, src, runID, now)
 	for _, f := range b.findings {
 		aid, err := apiID(f.API)
 		if err != nil {
 			return nil, err
 		}
-		isNew, err := s.upsertFinding(tx, aid, epIDs, f, now)
+		isNew, err := fw.upsert(aid, epIDs, f)
 		if err != nil {
 			return nil, err
 		}
@@ -352,6 +358,23 @@ func (s *Service) write(tx *gorm.DB, c collectors.Collector, src collectors.Sour
 			st.NewFindings++
 		}
 	}
+	// A report that says an API was scanned (security_testing.ci) scopes
+	// the scan even when it found nothing: a clean re-scan fixes what the
+	// last one reported.
+	for _, ev := range b.evidence {
+		if v, _ := ev.Facts[collectors.FactScanPresent].(bool); v && ev.Endpoint == "" && ev.Route == nil {
+			aid, err := apiID(ev.API)
+			if err != nil {
+				return nil, err
+			}
+			fw.scanned(aid, ev.Location)
+		}
+	}
+	fixed, err := fw.vanish()
+	if err != nil {
+		return nil, err
+	}
+	st.FixedFindings = fixed
 	st.APIs = len(apiIDs)
 	st.Endpoints = len(b.endpoints)
 	st.Evidence = len(recs)
@@ -458,53 +481,4 @@ func setOrigin(e *store.Endpoint, origin string) {
 	default:
 		e.InSpec = true
 	}
-}
-
-// Fingerprint is the default identity of a finding across imports: the
-// same tool, rule, API, endpoint and location is the same issue.
-func Fingerprint(f collectors.Finding) string {
-	h := sha256.Sum256([]byte(strings.Join([]string{f.Tool, f.RuleID, f.API, f.Endpoint, f.Location}, "\x00")))
-	return hex.EncodeToString(h[:16])
-}
-
-func (s *Service) upsertFinding(tx *gorm.DB, apiID int64, epIDs map[string]int64, f collectors.Finding, now time.Time) (bool, error) {
-	fp := f.Fingerprint
-	if fp == "" {
-		fp = Fingerprint(f)
-	}
-	var row store.Finding
-	err := tx.Where("api_id = ? AND fingerprint = ?", apiID, fp).Take(&row).Error
-	if err == nil {
-		upd := map[string]any{"last_seen": now, "updated_at": now}
-		if row.Status == "fixed" || row.Status == "verified" {
-			upd["status"] = "open" // it came back
-		}
-		return false, tx.Model(&store.Finding{}).Where("id = ?", row.ID).Updates(upd).Error
-	}
-	if !errors.Is(err, gorm.ErrRecordNotFound) {
-		return false, fmt.Errorf("finding %q: %w", f.Title, err)
-	}
-	row = store.Finding{
-		APIID: apiID, Fingerprint: fp, Tool: f.Tool, RuleID: f.RuleID, Title: f.Title,
-		Description: f.Description, Severity: f.Severity, RawSeverity: f.RawSeverity, CWE: f.CWE,
-		OWASP: f.OWASP, Location: f.Location, Remediation: f.Remediation, Status: "open",
-		FirstSeen: now, LastSeen: now, UpdatedAt: now,
-	}
-	if f.Endpoint != "" {
-		if id, ok := epIDs[fmt.Sprint(apiID, "|", f.Endpoint)]; ok {
-			row.EndpointID = &id
-		}
-	}
-	sla := s.SLA
-	if sla == nil {
-		sla = DefaultSLA
-	}
-	if days, ok := sla[f.Severity]; ok && days > 0 {
-		due := now.Add(time.Duration(days) * 24 * time.Hour)
-		row.DueAt = &due
-	}
-	if err := tx.Create(&row).Error; err != nil {
-		return false, fmt.Errorf("finding %q: %w", f.Title, err)
-	}
-	return true, nil
 }

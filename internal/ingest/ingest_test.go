@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/posture-dev/posture/catalog"
 	"github.com/posture-dev/posture/collectors"
 	"github.com/posture-dev/posture/internal/evidence"
 	"github.com/posture-dev/posture/internal/ingest"
@@ -275,5 +276,102 @@ func TestNoteOnAFactNotStatedIsRejected(t *testing.T) {
 	})
 	if _, err := svc.Run(context.Background(), src, store.TriggerManual); err == nil || !strings.Contains(err.Error(), `note on fact "request.bounded"`) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// The remediation lifecycle an import drives: a DAST URL is matched to the
+// inventory's template, the CWE gives the OWASP category, a finding the
+// next scan no longer reports is fixed, one that comes back is reopened,
+// a clean scan fixes the rest, and people's decisions (risk accepted)
+// are left alone. Every change is in the finding's history.
+func TestScanLifecycle(t *testing.T) {
+	st := storetest.Open(t)
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	svc := &ingest.Service{Store: st, Catalog: cat, Now: func() time.Time { return now }}
+	var report []string // rule ids the next scan reports
+	src := useFake(t, func(ctx context.Context, src collectors.Source, sink collectors.Sink) error {
+		art := &collectors.Artifact{Name: src.Name + ".json", Data: []byte(fmt.Sprint(report))}
+		if src.Name == "spec" {
+			if err := sink.API(collectors.API{Name: "a", BaseURLs: []string{"https://a.example.com/v1"}}); err != nil {
+				return err
+			}
+			return sink.Endpoint(collectors.Endpoint{API: "a", Method: "GET", Path: "/users/{id}"})
+		}
+		if err := sink.Evidence(collectors.Evidence{API: "a", Artifact: art, Location: "zap",
+			Facts: collectors.Facts{collectors.FactScanPresent: true}}); err != nil {
+			return err
+		}
+		for _, r := range report {
+			if err := sink.Finding(collectors.Finding{API: "a", Tool: "zap", RuleID: r, Title: "rule " + r, Severity: collectors.SeverityMedium,
+				CWE: 639, Method: "GET", URL: "https://a.example.com/v1/users/" + r, Location: "https://a.example.com/v1/users/" + r}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	spec := src
+	spec.Name = "spec"
+	scan := src
+	scan.Name = "scan"
+	if _, err := svc.Run(context.Background(), spec, store.TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+	run := func(rules ...string) ingest.Stats {
+		t.Helper()
+		report = rules
+		now = now.Add(24 * time.Hour)
+		s, err := svc.Run(context.Background(), scan, store.TriggerManual)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	status := func(rule string) store.Finding {
+		t.Helper()
+		var f store.Finding
+		if err := st.DB.Where("rule_id = ?", rule).Take(&f).Error; err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	if s := run("1", "2"); s.NewFindings != 2 || s.FixedFindings != 0 {
+		t.Fatalf("first scan: %+v", s)
+	}
+	f1 := status("1")
+	var ep store.Endpoint
+	st.DB.Where("path = ?", "/users/{id}").Take(&ep)
+	if f1.EndpointID == nil || *f1.EndpointID != ep.ID || f1.OWASP != "API1:2023" || f1.Source != "scan" || f1.Method != "GET" {
+		t.Fatalf("finding 1 = endpoint %v (want %d), owasp %q, source %q, method %q", f1.EndpointID, ep.ID, f1.OWASP, f1.Source, f1.Method)
+	}
+	if s := run("1"); s.FixedFindings != 1 || status("2").Status != store.FindingFixed || status("2").FixedAt == nil {
+		t.Fatalf("rule 2 no longer reported: %+v, status %q", s, status("2").Status)
+	}
+	if s := run("1", "2"); s.NewFindings != 0 || status("2").Status != store.FindingOpen || !status("2").DueAt.Equal(now.Add(90*24*time.Hour)) {
+		t.Fatalf("rule 2 back: %+v, status %q due %v", s, status("2").Status, status("2").DueAt)
+	}
+	st.DB.Model(&store.Finding{}).Where("rule_id = ?", "1").Update("status", store.FindingRiskAccepted)
+	if s := run(); s.FixedFindings != 1 || status("2").Status != store.FindingFixed || status("1").Status != store.FindingRiskAccepted {
+		t.Fatalf("clean scan: %+v, rule 1 %q, rule 2 %q", s, status("1").Status, status("2").Status)
+	}
+	// Re-importing the same clean scan changes nothing.
+	if s := run(); s.FixedFindings != 0 || s.NewFindings != 0 {
+		t.Fatalf("same clean scan again: %+v", s)
+	}
+	var evs []store.FindingEvent
+	st.DB.Where("finding_id = ?", status("2").ID).Order("id").Find(&evs)
+	var got []string
+	for _, e := range evs {
+		got = append(got, e.Kind+":"+e.FromValue+">"+e.ToValue)
+	}
+	want := []string{"created:>open", "status:open>fixed", "status:fixed>open", "status:open>fixed"}
+	if strings.Join(got, " ") != strings.Join(want, " ") || evs[1].Actor != ingest.ActorPosture || !strings.Contains(evs[1].Note, "no longer reported by zap") {
+		t.Fatalf("history = %q (%+v), want %q", got, evs, want)
+	}
+	if err := st.DB.Model(&store.FindingEvent{}).Where("id = ?", evs[0].ID).Update("note", "x").Error; err == nil {
+		t.Fatal("finding history must be append-only")
 	}
 }

@@ -142,6 +142,40 @@ type Finding struct {
 	FirstSeen     time.Time
 	LastSeen      time.Time
 	UpdatedAt     time.Time
+	Source        string
+	LastRunID     *int64
+	Method        string
+	URL           string `gorm:"column:url"`
+	File          string
+	Line          int
+	Excerpt       string
+	Tags          string // JSON array of strings
+	AcceptReason  string
+	AcceptedBy    string
+	TrackerURL    string `gorm:"column:tracker_url"`
+	FixedAt       *time.Time
+}
+
+// Finding statuses.
+const (
+	FindingOpen          = "open"
+	FindingInProgress    = "in_progress"
+	FindingFixed         = "fixed"
+	FindingVerified      = "verified"
+	FindingFalsePositive = "false_positive"
+	FindingRiskAccepted  = "risk_accepted"
+)
+
+// FindingEvent is a row of finding_events: one change of a finding.
+type FindingEvent struct {
+	ID        int64
+	FindingID int64
+	At        time.Time
+	Actor     string
+	Kind      string
+	FromValue string
+	ToValue   string
+	Note      string
 }
 
 // Assessment is a row of assessments: the latest evaluation of an API.

@@ -1,0 +1,217 @@
+package ingest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/posture-dev/posture/collectors"
+	"github.com/posture-dev/posture/internal/store"
+)
+
+// ActorPosture is the actor of changes posture makes itself: an import
+// that creates, reopens or fixes a finding, a risk acceptance expiring.
+const ActorPosture = "posture"
+
+// Fingerprint is the default identity of a finding across imports: the
+// same tool, rule, API, endpoint and location is the same issue.
+func Fingerprint(f collectors.Finding) string {
+	h := sha256.Sum256([]byte(strings.Join([]string{f.Tool, f.RuleID, f.API, f.Endpoint, f.Location}, "\x00")))
+	return hex.EncodeToString(h[:16])
+}
+
+// findingWriter stores one import's findings inside its transaction and
+// keeps what it needs to mark the vanished ones fixed afterwards.
+type findingWriter struct {
+	s     *Service
+	tx    *gorm.DB
+	src   collectors.Source
+	runID int64
+	now   time.Time
+	// scope: (API, tool) pairs this import speaks for.
+	scope map[scopeKey]bool
+	// templates per API, loaded on first use, to match DAST URLs.
+	templates map[int64]*collectors.PathTemplates
+	epIDs     map[int64]map[string]int64
+}
+
+type scopeKey struct {
+	api  int64
+	tool string
+}
+
+func (s *Service) newFindingWriter(tx *gorm.DB, src collectors.Source, runID int64, now time.Time) *findingWriter {
+	return &findingWriter{s: s, tx: tx, src: src, runID: runID, now: now, scope: map[scopeKey]bool{},
+		templates: map[int64]*collectors.PathTemplates{}, epIDs: map[int64]map[string]int64{}}
+}
+
+// scanned records that this import scanned api with tool, findings or not.
+func (w *findingWriter) scanned(api int64, tool string) {
+	if tool != "" {
+		w.scope[scopeKey{api, tool}] = true
+	}
+}
+
+func (w *findingWriter) event(findingID int64, kind, from, to, note string) error {
+	return w.tx.Create(&store.FindingEvent{FindingID: findingID, At: w.now, Actor: ActorPosture, Kind: kind,
+		FromValue: from, ToValue: to, Note: note}).Error
+}
+
+func (w *findingWriter) due(severity string) *time.Time {
+	sla := w.s.SLA
+	if sla == nil {
+		sla = DefaultSLA
+	}
+	if days, ok := sla[severity]; ok && days > 0 {
+		d := w.now.Add(time.Duration(days) * 24 * time.Hour)
+		return &d
+	}
+	return nil
+}
+
+// endpoint finds the inventory endpoint a finding is about: the one the
+// collector named, else the one whose template serves the scanner's URL.
+func (w *findingWriter) endpoint(apiID int64, epIDs map[string]int64, f collectors.Finding) (*int64, string, error) {
+	if f.Endpoint != "" {
+		if id, ok := epIDs[fmt.Sprint(apiID, "|", f.Endpoint)]; ok {
+			return &id, f.Endpoint, nil
+		}
+	}
+	if f.URL == "" {
+		return nil, f.Endpoint, nil
+	}
+	m, ok := w.templates[apiID]
+	if !ok {
+		var api store.API
+		if err := w.tx.Select("id", "base_urls").First(&api, apiID).Error; err != nil {
+			return nil, "", fmt.Errorf("api %d: %w", apiID, err)
+		}
+		var eps []store.Endpoint
+		if err := w.tx.Select("id", "method", "path").Where("api_id = ?", apiID).Find(&eps).Error; err != nil {
+			return nil, "", fmt.Errorf("endpoints of api %d: %w", apiID, err)
+		}
+		ids := map[string]int64{}
+		keys := make([]string, 0, len(eps))
+		for _, e := range eps {
+			k := e.Method + " " + e.Path
+			ids[k] = e.ID
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var base []string
+		_ = json.Unmarshal([]byte(api.BaseURLs), &base)
+		_, paths := collectors.SplitBaseURLs(base)
+		m = collectors.NewPathTemplates(keys, paths)
+		w.templates[apiID], w.epIDs[apiID] = m, ids
+	}
+	key, ok := m.Match(f.Method, f.URL)
+	if !ok {
+		return nil, f.Endpoint, nil
+	}
+	id := w.epIDs[apiID][key]
+	return &id, key, nil
+}
+
+// upsert stores f: a new finding, or the next sighting of a known one
+// (which reopens it when it had been fixed).
+func (w *findingWriter) upsert(apiID int64, epIDs map[string]int64, f collectors.Finding) (bool, error) {
+	w.scanned(apiID, f.Tool)
+	epID, epKey, err := w.endpoint(apiID, epIDs, f)
+	if err != nil {
+		return false, fmt.Errorf("finding %q: %w", f.Title, err)
+	}
+	if f.Endpoint == "" && epKey != "" {
+		f.Endpoint = epKey
+	}
+	fp := f.Fingerprint
+	if fp == "" {
+		fp = Fingerprint(f)
+	}
+	if f.OWASP == "" && f.CWE > 0 && w.s.Catalog != nil {
+		if cats := w.s.Catalog.OWASPForCWE(f.CWE); len(cats) > 0 {
+			f.OWASP = cats[0]
+		}
+	}
+	tags := ""
+	if len(f.Tags) > 0 {
+		b, _ := json.Marshal(f.Tags)
+		tags = string(b)
+	}
+	var row store.Finding
+	err = w.tx.Where("api_id = ? AND fingerprint = ?", apiID, fp).Take(&row).Error
+	if err == nil {
+		upd := map[string]any{"last_seen": w.now, "updated_at": w.now, "last_run_id": w.runID, "source": w.src.Name,
+			"excerpt": f.Excerpt, "tags": tags}
+		if epID != nil && row.EndpointID == nil {
+			upd["endpoint_id"] = *epID
+		}
+		if row.Status == store.FindingFixed || row.Status == store.FindingVerified {
+			// It came back: open again, with a new deadline from today.
+			upd["status"], upd["fixed_at"], upd["due_at"] = store.FindingOpen, nil, w.due(row.Severity)
+			if err := w.event(row.ID, "status", row.Status, store.FindingOpen,
+				fmt.Sprintf("reported again by %s (source %s, run %d)", f.Tool, w.src.Name, w.runID)); err != nil {
+				return false, err
+			}
+		}
+		return false, w.tx.Model(&store.Finding{}).Where("id = ?", row.ID).Updates(upd).Error
+	}
+	if !errors.Is(err, gorm.ErrRecordNotFound) {
+		return false, fmt.Errorf("finding %q: %w", f.Title, err)
+	}
+	row = store.Finding{
+		APIID: apiID, EndpointID: epID, Fingerprint: fp, Tool: f.Tool, RuleID: f.RuleID, Title: f.Title,
+		Description: f.Description, Severity: f.Severity, RawSeverity: f.RawSeverity, CWE: f.CWE,
+		OWASP: f.OWASP, Location: f.Location, Remediation: f.Remediation, Status: store.FindingOpen,
+		FirstSeen: w.now, LastSeen: w.now, UpdatedAt: w.now, Source: w.src.Name, LastRunID: &w.runID,
+		Method: strings.ToUpper(f.Method), URL: f.URL, File: f.File, Line: f.Line, Excerpt: f.Excerpt, Tags: tags,
+		DueAt: w.due(f.Severity),
+	}
+	if err := w.tx.Create(&row).Error; err != nil {
+		return false, fmt.Errorf("finding %q: %w", f.Title, err)
+	}
+	return true, w.event(row.ID, "created", "", store.FindingOpen, fmt.Sprintf("reported by %s (source %s, run %d)", f.Tool, w.src.Name, w.runID))
+}
+
+// vanish marks fixed the open findings this import's scope no longer
+// reports: same source, same API, same tool, not seen in this run. Risk
+// acceptances and false positives are people's decisions and stay.
+func (w *findingWriter) vanish() (int, error) {
+	keys := make([]scopeKey, 0, len(w.scope))
+	for k := range w.scope {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].api != keys[j].api {
+			return keys[i].api < keys[j].api
+		}
+		return keys[i].tool < keys[j].tool
+	})
+	n := 0
+	for _, k := range keys {
+		var gone []store.Finding
+		err := w.tx.Select("id", "status").Where("source = ? AND api_id = ? AND tool = ? AND status IN ? AND (last_run_id IS NULL OR last_run_id <> ?)",
+			w.src.Name, k.api, k.tool, []string{store.FindingOpen, store.FindingInProgress}, w.runID).Find(&gone).Error
+		if err != nil {
+			return n, fmt.Errorf("findings no longer reported: %w", err)
+		}
+		for _, g := range gone {
+			if err := w.tx.Model(&store.Finding{}).Where("id = ?", g.ID).Updates(map[string]any{
+				"status": store.FindingFixed, "fixed_at": w.now, "updated_at": w.now}).Error; err != nil {
+				return n, err
+			}
+			if err := w.event(g.ID, "status", g.Status, store.FindingFixed,
+				fmt.Sprintf("no longer reported by %s (source %s, run %d)", k.tool, w.src.Name, w.runID)); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}
