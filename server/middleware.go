@@ -131,12 +131,16 @@ func isTLS(r *http.Request) bool {
 
 func (s *Server) bodyLimit() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if c.Request.ContentLength > s.opt.MaxBodyBytes {
-			s.fail(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", s.opt.MaxBodyBytes))
+		limit := s.opt.MaxBodyBytes
+		if c.Request.URL.Path == importsPath {
+			limit = s.opt.MaxUploadBytes // a scan report, not a form
+		}
+		if c.Request.ContentLength > limit {
+			s.fail(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", limit))
 			c.Abort()
 			return
 		}
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.opt.MaxBodyBytes)
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 		c.Next()
 	}
 }

@@ -37,6 +37,11 @@ func (s *Server) routes() {
 	pages.GET("/evidence/:id", s.evidencePage)         // object-level: evidence of the API
 	pages.GET("/evidence/:id/artifact", s.artifactRaw) // object-level: evidence of the API
 	pages.GET("/sources", s.sourcesPage)
+	pages.GET("/findings", s.findingsPage)                                 // filtered to the caller's team
+	pages.GET("/findings/:id", s.findingPage)                              // object-level
+	pages.POST("/findings/:id", s.sameOrigin(), s.findingForm)             // object-level, workflow rules
+	pages.POST("/findings/:id/comments", s.sameOrigin(), s.findingComment) // object-level
+	pages.POST("/findings-bulk", s.sameOrigin(), s.findingsBulkForm)       // every id checked
 	pages.POST("/sources/:name/run", s.sameOrigin(), s.requireOperator(), s.runNowForm)
 
 	// JSON API: same rules, bearer tokens or a session.
@@ -57,6 +62,13 @@ func (s *Server) routes() {
 	api.GET("/runs/:id", s.getRun)
 	api.POST("/sources/:name/run", s.requireOperator(), s.runNowAPI)
 	api.GET("/verify", s.requireAuditor(), s.verify)
+	api.GET("/findings", s.listFindings)                 // filtered to the caller's team
+	api.GET("/findings.csv", s.exportFindingsCSV)        // same filter
+	api.GET("/findings/:id", s.getFinding)               // object-level
+	api.PATCH("/findings/:id", s.patchFinding)           // object-level, workflow rules
+	api.POST("/findings/:id/comments", s.commentFinding) // object-level
+	api.POST("/findings/bulk", s.bulkFindings)           // every id checked, all or nothing
+	api.POST("/imports", s.postImport)                   // team: own APIs; admin: any
 
 	r.NoRoute(s.notFound)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/posture-dev/posture/catalog"
 	"github.com/posture-dev/posture/internal/auth"
 	"github.com/posture-dev/posture/internal/config"
+	"github.com/posture-dev/posture/internal/findings"
 	"github.com/posture-dev/posture/internal/ingest"
 	"github.com/posture-dev/posture/internal/scoring"
 	"github.com/posture-dev/posture/internal/store"
@@ -45,6 +46,9 @@ type Options struct {
 	Banner string
 	// MaxBodyBytes bounds request bodies; default 1 MiB.
 	MaxBodyBytes int64
+	// MaxUploadBytes bounds a report uploaded to /api/v1/imports; default
+	// 64 MiB, the collectors' own file limit.
+	MaxUploadBytes int64
 }
 
 // Server holds the router and its dependencies.
@@ -55,6 +59,8 @@ type Server struct {
 	metrics *metrics
 	login   *limiter
 	started time.Time
+	// findings applies people's changes to findings.
+	findings *findings.Service
 }
 
 // New builds the server and its routes.
@@ -65,6 +71,9 @@ func New(opt Options) (*Server, error) {
 	}
 	if opt.MaxBodyBytes == 0 {
 		opt.MaxBodyBytes = 1 << 20
+	}
+	if opt.MaxUploadBytes == 0 {
+		opt.MaxUploadBytes = 64 << 20
 	}
 	if opt.Registry == nil {
 		opt.Registry = prometheus.NewRegistry()
@@ -78,6 +87,10 @@ func New(opt Options) (*Server, error) {
 		metrics: newMetrics(opt.Registry),
 		login:   newLimiter(10, time.Minute),
 		started: time.Now(),
+	}
+	s.findings = &findings.Service{DB: opt.Store.DB}
+	if opt.Ingest != nil {
+		s.findings.SLA = opt.Ingest.SLA
 	}
 	if opt.Ingest != nil {
 		prev := opt.Ingest.OnRun

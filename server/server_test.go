@@ -1,14 +1,17 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -49,6 +52,12 @@ func (seedCollector) Collect(ctx context.Context, src collectors.Source, sink co
 			ev.Notes = []collectors.Note{{Fact: collectors.FactAuthDeclared, Pointer: "/paths/~1x/get", Line: 3, Message: "no security requirement applies"}}
 		}
 		if err := sink.Evidence(ev); err != nil {
+			return err
+		}
+	}
+	for _, a := range []string{"payments", "orders"} {
+		if err := sink.Finding(collectors.Finding{API: a, Tool: "zap", RuleID: "10038", Title: "=HYPERLINK(\"http://evil\") " + a,
+			Severity: collectors.SeverityLow, Method: "GET", URL: "https://" + a + ".example.com/x"}); err != nil {
 			return err
 		}
 	}
@@ -488,7 +497,8 @@ func TestPagesRender(t *testing.T) {
 	f := newFixture(t, "")
 	var e store.Evidence
 	f.st.DB.First(&e)
-	for _, p := range []string{"/", "/catalog", "/sources", fmt.Sprintf("/apis/%d", f.ids["payments"]), "/controls/PRE-B-01", fmt.Sprintf("/evidence/%d", e.ID), "/?q=pay", "/?q=nomatch"} {
+	for _, p := range []string{"/", "/catalog", "/sources", fmt.Sprintf("/apis/%d", f.ids["payments"]), "/controls/PRE-B-01", fmt.Sprintf("/evidence/%d", e.ID), "/?q=pay", "/?q=nomatch",
+		"/findings", "/findings?severity=critical", "/findings?status=active&overdue=true"} {
 		r := f.do(t, "GET", p, "auditor", nil, nil)
 		body, _ := io.ReadAll(r.Body)
 		if r.StatusCode != 200 || !strings.Contains(string(body), "</html>") {
@@ -577,5 +587,183 @@ func TestRunsCarryWarnings(t *testing.T) {
 	}](t, r)
 	if len(runs.Items) != 1 || len(runs.Items[0].Warnings) != 1 || !strings.Contains(runs.Items[0].Warnings[0], "common.yaml") {
 		t.Fatalf("runs = %+v, want the seed run with its warning", runs)
+	}
+}
+
+// reportCollector turns each line of an uploaded file into a finding.
+type reportCollector struct{}
+
+func (reportCollector) Kind() string    { return "report-server-test" }
+func (reportCollector) Version() string { return "1" }
+func (reportCollector) Collect(ctx context.Context, src collectors.Source, sink collectors.Sink) error {
+	data, err := os.ReadFile(src.Paths[0])
+	if err != nil {
+		return err
+	}
+	art := &collectors.Artifact{Name: src.Paths[0], Data: data}
+	if err := sink.Evidence(collectors.Evidence{API: src.API, Artifact: art, Location: "t", Facts: collectors.Facts{collectors.FactScanPresent: true}}); err != nil {
+		return err
+	}
+	for _, l := range strings.Fields(string(data)) {
+		if err := sink.Finding(collectors.Finding{API: src.API, Tool: "t", RuleID: l, Title: "rule " + l, Severity: collectors.SeverityMedium}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var registerReport sync.Once
+
+func upload(t *testing.T, f *fixture, role, api, body string) *http.Response {
+	t.Helper()
+	registerReport.Do(func() { collectors.Register(reportCollector{}) })
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("api", api)
+	mw.WriteField("kind", "report-server-test")
+	mw.WriteField("commit", "abc123")
+	fw, _ := mw.CreateFormFile("file", "../../etc/report.txt")
+	fw.Write([]byte(body))
+	mw.Close()
+	return f.do(t, "POST", "/api/v1/imports", role, &buf, map[string]string{"Content-Type": mw.FormDataContentType()})
+}
+
+func TestFindingsAreScopedAndWorkedThroughTheAPI(t *testing.T) {
+	f := newFixture(t, "")
+	type list struct {
+		Items []struct {
+			ID     int64
+			API    string
+			Status string
+		}
+		Total int
+	}
+	if all := decode[list](t, f.do(t, "GET", "/api/v1/findings", "auditor", nil, nil)); all.Total != 2 {
+		t.Fatalf("auditor sees %d findings, want 2", all.Total)
+	}
+	mine := decode[list](t, f.do(t, "GET", "/api/v1/findings", "team", nil, nil))
+	if mine.Total != 1 || mine.Items[0].API != "payments" {
+		t.Fatalf("team pay sees %+v, want only payments' finding", mine)
+	}
+	if r := f.do(t, "GET", "/api/v1/findings", "viewer", nil, nil); r.StatusCode != http.StatusForbidden {
+		t.Errorf("viewer listing findings: %d, want 403", r.StatusCode)
+	}
+	var ordersID int64
+	for _, it := range decode[list](t, f.do(t, "GET", "/api/v1/findings?team=commerce", "auditor", nil, nil)).Items {
+		ordersID = it.ID
+	}
+	own := mine.Items[0].ID
+	patch := func(role string, id int64, body string) *http.Response {
+		return f.do(t, "PATCH", fmt.Sprintf("/api/v1/findings/%d", id), role, strings.NewReader(body), map[string]string{"Content-Type": "application/json"})
+	}
+	if r := patch("team", ordersID, `{"status":"in_progress"}`); r.StatusCode != http.StatusNotFound {
+		t.Errorf("team changing another team's finding: %d, want 404", r.StatusCode)
+	}
+	if r := patch("team", own, `{"status":"risk_accepted","reason":"x","accept_until":"2099-01-01T00:00:00Z"}`); r.StatusCode != http.StatusForbidden {
+		t.Errorf("team accepting its own risk: %d, want 403", r.StatusCode)
+	}
+	r := patch("team", own, `{"status":"in_progress","assignee":"bob"}`)
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("team starting work: %d", r.StatusCode)
+	}
+	d := decode[struct {
+		Status, Assignee string
+		History          []struct{ Actor, Kind, ToValue string }
+	}](t, r)
+	if d.Status != "in_progress" || d.Assignee != "bob" || len(d.History) != 3 || d.History[1].Actor != "team-test" {
+		t.Errorf("after the change: %+v", d)
+	}
+	csv := f.do(t, "GET", "/api/v1/findings.csv", "auditor", nil, nil)
+	body, _ := io.ReadAll(csv.Body)
+	if csv.StatusCode != 200 || !strings.Contains(string(body), `'=HYPERLINK`) || strings.Contains(string(body), `,=HYPERLINK`) {
+		t.Errorf("CSV must defuse formulas:\n%s", body)
+	}
+	if r := f.do(t, "POST", "/api/v1/findings/bulk", "team", strings.NewReader(fmt.Sprintf(`{"ids":[%d,%d],"status":"fixed"}`, own, ordersID)),
+		map[string]string{"Content-Type": "application/json"}); r.StatusCode != http.StatusNotFound {
+		t.Errorf("bulk over another team's finding: %d, want 404", r.StatusCode)
+	}
+	if got := decode[struct{ Status string }](t, f.do(t, "GET", fmt.Sprintf("/api/v1/findings/%d", own), "team", nil, nil)); got.Status != "in_progress" {
+		t.Errorf("a refused bulk change still changed the finding to %q", got.Status)
+	}
+}
+
+func TestImportUpload(t *testing.T) {
+	f := newFixture(t, "")
+	if r := upload(t, f, "team", "orders", "a b"); r.StatusCode != http.StatusForbidden {
+		t.Errorf("team uploading for another team's API: %d, want 403", r.StatusCode)
+	}
+	if r := upload(t, f, "viewer", "payments", "a b"); r.StatusCode != http.StatusForbidden {
+		t.Errorf("viewer uploading: %d, want 403", r.StatusCode)
+	}
+	r := upload(t, f, "team", "payments", "a b")
+	if r.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(r.Body)
+		t.Fatalf("upload: %d %s", r.StatusCode, b)
+	}
+	res := decode[struct {
+		NewFindings   int `json:"new_findings"`
+		FixedFindings int `json:"fixed_findings"`
+	}](t, r)
+	if res.NewFindings != 2 {
+		t.Fatalf("upload: %+v, want 2 new findings", res)
+	}
+	res = decode[struct {
+		NewFindings   int `json:"new_findings"`
+		FixedFindings int `json:"fixed_findings"`
+	}](t, upload(t, f, "team", "payments", "a"))
+	if res.NewFindings != 0 || res.FixedFindings != 1 {
+		t.Fatalf("second upload without b: %+v, want b fixed", res)
+	}
+	var art store.Artifact
+	f.st.DB.Where("name LIKE ?", "%report.txt").Take(&art)
+	if !strings.Contains(art.Name, "abc123_report.txt") || strings.Contains(art.Name, "..") {
+		t.Errorf("artifact name %q: want the commit and no path from the client", art.Name)
+	}
+}
+
+// The finding page's forms work with a session and refuse cross-site posts.
+func TestFindingFormsAndPage(t *testing.T) {
+	f := newFixture(t, "")
+	var fd store.Finding
+	f.st.DB.Joins("JOIN apis ON apis.id = findings.api_id").Where("apis.owner = ?", "pay").Take(&fd)
+	page := fmt.Sprintf("/findings/%d", fd.ID)
+	r := f.do(t, "GET", page, "team", nil, nil)
+	body, _ := io.ReadAll(r.Body)
+	if r.StatusCode != 200 || !strings.Contains(string(body), `id="history"`) || !strings.Contains(string(body), "=HYPERLINK") {
+		t.Fatalf("finding page: %d", r.StatusCode)
+	}
+	// Forms are posted by a browser with a session cookie: that is what
+	// the same-origin check protects.
+	var cookie string
+	for _, c := range login(t, f, f.tokens["team"], f.ts.URL).Cookies() {
+		if c.Name == sessionCookie {
+			cookie = c.Name + "=" + c.Value
+		}
+	}
+	if cookie == "" {
+		t.Fatal("no session cookie")
+	}
+	form := func(hdr map[string]string, vals url.Values) *http.Response {
+		h := map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+		for k, v := range hdr {
+			h[k] = v
+		}
+		return f.do(t, "POST", page, "", strings.NewReader(vals.Encode()), h)
+	}
+	if r := form(map[string]string{"Origin": "https://evil.example"}, url.Values{"status": {"fixed"}}); r.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site form post: %d, want 403", r.StatusCode)
+	}
+	r = form(map[string]string{"Origin": f.ts.URL}, url.Values{"status": {"false_positive"}})
+	if r.StatusCode != http.StatusSeeOther || !strings.Contains(r.Header.Get("Location"), "error=1") {
+		t.Errorf("false positive without a reason: %d %s, want a redirect with the error", r.StatusCode, r.Header.Get("Location"))
+	}
+	r = form(map[string]string{"Origin": f.ts.URL}, url.Values{"status": {"false_positive"}, "reason": {"the header is set by the CDN"}})
+	if r.StatusCode != http.StatusSeeOther || strings.Contains(r.Header.Get("Location"), "error=1") {
+		t.Errorf("false positive with a reason: %d %s", r.StatusCode, r.Header.Get("Location"))
+	}
+	var after store.Finding
+	f.st.DB.First(&after, fd.ID)
+	if after.Status != store.FindingFalsePositive {
+		t.Errorf("status after the form = %q", after.Status)
 	}
 }

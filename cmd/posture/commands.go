@@ -84,6 +84,9 @@ type ingestResult struct {
 	Evidence    int    `json:"evidence"`
 	Findings    int    `json:"findings"`
 	NewFindings int    `json:"new_findings"`
+	// FixedFindings an earlier import of the same source reported and
+	// this one no longer does.
+	FixedFindings int `json:"fixed_findings"`
 	// Warnings did not stop the import but left some facts unknown.
 	Warnings []string `json:"warnings,omitempty"`
 }
@@ -100,7 +103,7 @@ Imports files (or http(s) URLs) directly. Each file is detected (or --kind), col
 stored in its own transaction: a bad file is reported with the place at
 fault and stores nothing, and the other files still import. Directories
 are walked. With --json, one JSON object per file is printed:
-  {"file","kind","ok","error","apis","endpoints","evidence","findings","new_findings","warnings"}
+  {"file","kind","ok","error","apis","endpoints","evidence","findings","new_findings","fixed_findings","warnings"}
 Warnings (a reference not followed, an include outside the root) do not
 fail a file; they are printed under it and kept with the run.
 Exit status 1 if any file failed.`, errOut)
@@ -152,12 +155,12 @@ Exit status 1 if any file failed.`, errOut)
 			res.Error = err.Error()
 		}
 		res.APIs, res.Endpoints, res.Evidence, res.Findings, res.NewFindings = st.APIs, st.Endpoints, st.Evidence, st.Findings, st.NewFindings
-		res.Warnings = st.Warnings
+		res.Warnings, res.FixedFindings = st.Warnings, st.FixedFindings
 		if *asJSON {
 			_ = enc.Encode(res)
 		} else if res.OK {
-			fmt.Fprintf(out, "[%d/%d] ok    %s (%s): %d APIs, %d endpoints, %d evidence, %d findings (%d new)\n",
-				i+1, len(files), f, res.Kind, res.APIs, res.Endpoints, res.Evidence, res.Findings, res.NewFindings)
+			fmt.Fprintf(out, "[%d/%d] ok    %s (%s): %d APIs, %d endpoints, %d evidence, %d findings (%d new, %d no longer reported: fixed)\n",
+				i+1, len(files), f, res.Kind, res.APIs, res.Endpoints, res.Evidence, res.Findings, res.NewFindings, res.FixedFindings)
 		} else {
 			fmt.Fprintf(out, "[%d/%d] FAIL  %s\n", i+1, len(files), res.Error)
 		}

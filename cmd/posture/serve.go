@@ -126,7 +126,7 @@ func serve(ctx context.Context, cfg *config.Config, so serveOptions, out, errOut
 			return err
 		}
 	}
-	sched, err := schedule.New(a.Ingest, a.Scoring, cfg.Sources, log)
+	sched, err := schedule.New(a.Ingest, a, cfg.Sources, log)
 	if err != nil {
 		return err
 	}

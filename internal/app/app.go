@@ -18,6 +18,7 @@ import (
 	"github.com/posture-dev/posture/internal/auth"
 	"github.com/posture-dev/posture/internal/config"
 	"github.com/posture-dev/posture/internal/fetch"
+	"github.com/posture-dev/posture/internal/findings"
 	"github.com/posture-dev/posture/internal/ingest"
 	"github.com/posture-dev/posture/internal/scoring"
 	"github.com/posture-dev/posture/internal/store"
@@ -32,6 +33,20 @@ type App struct {
 	Ingest  *ingest.Service
 	Auth    *auth.Service
 	Log     *slog.Logger
+}
+
+// RescoreAll is the daily job: risk acceptances that expired reopen their
+// findings (with a new deadline), then every API is re-evaluated, so an
+// expiry is in the scores the same day.
+func (a *App) RescoreAll(ctx context.Context) error {
+	fs := &findings.Service{DB: a.Store.DB, SLA: a.Ingest.SLA}
+	n, err := fs.ExpireAcceptances(ctx)
+	if err != nil {
+		a.Log.Error("expiring risk acceptances", "err", err)
+	} else if n > 0 {
+		a.Log.Info("risk acceptances expired", "findings", n)
+	}
+	return a.Scoring.RescoreAll(ctx)
 }
 
 // Open opens the database, applies pending migrations and builds the

@@ -35,6 +35,9 @@ var transitions = map[string][]string{
 	store.FindingRiskAccepted:  {store.FindingOpen},
 }
 
+// Next lists the statuses a finding in status may move to.
+func Next(status string) []string { return transitions[status] }
+
 // MaxAcceptance is the longest a risk may be accepted for: acceptances are
 // reviewed at least once a year.
 const MaxAcceptance = 366 * 24 * time.Hour
