@@ -71,6 +71,13 @@ var Funcs = template.FuncMap{
 		return strings.NewReplacer("pre-runtime/", "Pre-runtime ", "runtime/", "Runtime ").Replace(s)
 	},
 	"join": strings.Join,
+	// version shows "v2.4.1" for "2.4.1" and leaves "v1" or "2024-05-01" alone.
+	"version": func(v string) string {
+		if v != "" && v[0] >= '0' && v[0] <= '9' && !strings.Contains(v, "-") {
+			return "v" + v
+		}
+		return v
+	},
 	"add":  func(a, b int) int { return a + b },
 	"statusLabel": func(s string) string {
 		return strings.ReplaceAll(s, "_", " ")

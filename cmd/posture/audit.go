@@ -160,7 +160,9 @@ func printAudit(out io.Writer, rep auditReport) {
 		fmt.Fprintf(out, "error: %s\n", e.Error)
 	}
 	if len(rep.Issues) == 0 {
-		fmt.Fprintln(out, "no issues")
+		if len(rep.Errors) == 0 {
+			fmt.Fprintln(out, "no issues")
+		}
 		return
 	}
 	var parts []string

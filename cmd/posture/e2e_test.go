@@ -86,9 +86,12 @@ func TestDemoInBrowser(t *testing.T) {
 		e2eNavigate(t, ctx, srv.base+"/", "apis")
 		browsertest.Screenshot(t, ctx, "portfolio")
 		p := e2eReadPortfolio(t, ctx)
-		if len(p.rows) != 4 {
-			t.Fatalf("portfolio lists %d APIs, want the 4 demo APIs: %+v", len(p.rows), p.rows)
+		// Four OpenAPI descriptions, a GraphQL schema and a gRPC service.
+		if len(p.rows) != 6 {
+			t.Fatalf("portfolio lists %d APIs, want the 6 demo APIs: %+v", len(p.rows), p.rows)
 		}
+		p.find(t, "catalog")
+		p.find(t, "inventory")
 		for _, r := range p.rows {
 			if r.level < 0 || r.level >= 5 {
 				t.Errorf("%s: level %d outside 0-4 (cell %q)", r.name, r.level, r.levelText)

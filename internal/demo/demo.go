@@ -1,5 +1,6 @@
 // Package demo ships the sample evidence `posture demo` runs on: a few
-// OpenAPI specs of fictional APIs, from strong to weak, embedded in the
+// OpenAPI specs of fictional APIs, from strong to weak, a GraphQL schema, a
+// gRPC service, gateway configurations and scan reports, embedded in the
 // binary so the demo needs nothing but the binary.
 package demo
 
@@ -31,6 +32,13 @@ var gateways = []config.Source{
 		APIMap: map[string]string{"orders.internal.example.com": "Legacy Orders API"}},
 }
 
+// descriptions in other formats than OpenAPI, with the team owning each.
+var descriptions = []config.Source{
+	{Name: "demo-catalog-graphql", Kind: "graphql", Paths: []string{"graphql/catalog.graphql"}, API: "Product Catalog API",
+		Owner: "catalog", Options: map[string]string{"endpoint": "https://catalog.example.com/graphql"}},
+	{Name: "demo-inventory-grpc", Kind: "protobuf", Paths: []string{"proto"}, API: "Inventory gRPC API", Owner: "fulfilment"},
+}
+
 // Sources returns one source per sample spec and one per sample gateway
 // configuration whose collector is built in, each collected every 15
 // minutes: enough to show the scheduler at work. Specs come first so
@@ -53,6 +61,13 @@ func Sources() ([]config.Source, error) {
 			Schedule:   "@every 15m",
 			RunAtStart: true,
 		})
+	}
+	for _, d := range descriptions {
+		if _, err := collectors.Get(d.Kind); err != nil {
+			continue
+		}
+		d.Schedule, d.RunAtStart = "@every 15m", true
+		out = append(out, d)
 	}
 	for _, g := range gateways {
 		if _, err := collectors.Get(g.Kind); err != nil {
