@@ -78,7 +78,7 @@ var Funcs = template.FuncMap{
 		}
 		return v
 	},
-	"add":  func(a, b int) int { return a + b },
+	"add": func(a, b int) int { return a + b },
 	"statusLabel": func(s string) string {
 		return strings.ReplaceAll(s, "_", " ")
 	},
