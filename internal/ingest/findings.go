@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -40,6 +39,7 @@ type findingWriter struct {
 	// templates per API, loaded on first use, to match DAST URLs.
 	templates map[int64]*collectors.PathTemplates
 	epIDs     map[int64]map[string]int64
+	byFP      map[int64]map[string]findingState // per API, by fingerprint
 }
 
 type scopeKey struct {
@@ -49,7 +49,8 @@ type scopeKey struct {
 
 func (s *Service) newFindingWriter(tx *gorm.DB, src collectors.Source, runID int64, now time.Time) *findingWriter {
 	return &findingWriter{s: s, tx: tx, src: src, runID: runID, now: now, scope: map[scopeKey]bool{},
-		templates: map[int64]*collectors.PathTemplates{}, epIDs: map[int64]map[string]int64{}}
+		templates: map[int64]*collectors.PathTemplates{}, epIDs: map[int64]map[string]int64{},
+		byFP: map[int64]map[string]findingState{}}
 }
 
 // scanned records that this import scanned api with tool, findings or not.
@@ -119,6 +120,37 @@ func (w *findingWriter) endpoint(apiID int64, epIDs map[string]int64, f collecto
 	return &id, key, nil
 }
 
+// findingState is what an import needs to know of a stored finding.
+type findingState struct {
+	ID         int64
+	Status     string
+	Severity   string
+	EndpointID *int64
+	LastRunID  *int64
+}
+
+// known returns the API's findings by fingerprint, read once per import:
+// a report of 100,000 results costs one query, not 100,000.
+func (w *findingWriter) known(apiID int64) (map[string]findingState, error) {
+	if m, ok := w.byFP[apiID]; ok {
+		return m, nil
+	}
+	var rows []struct {
+		Fingerprint string
+		findingState
+	}
+	if err := w.tx.Model(&store.Finding{}).Select("id, fingerprint, status, severity, endpoint_id, last_run_id").
+		Where("api_id = ?", apiID).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("findings of api %d: %w", apiID, err)
+	}
+	m := make(map[string]findingState, len(rows))
+	for _, r := range rows {
+		m[r.Fingerprint] = r.findingState
+	}
+	w.byFP[apiID] = m
+	return m, nil
+}
+
 // upsert stores f: a new finding, or the next sighting of a known one
 // (which reopens it when it had been fixed).
 func (w *findingWriter) upsert(apiID int64, epIDs map[string]int64, f collectors.Finding) (bool, error) {
@@ -144,9 +176,15 @@ func (w *findingWriter) upsert(apiID int64, epIDs map[string]int64, f collectors
 		b, _ := json.Marshal(f.Tags)
 		tags = string(b)
 	}
-	var row store.Finding
-	err = w.tx.Where("api_id = ? AND fingerprint = ?", apiID, fp).Take(&row).Error
-	if err == nil {
+	known, err := w.known(apiID)
+	if err != nil {
+		return false, err
+	}
+	row, found := known[fp]
+	if found {
+		if row.LastRunID != nil && *row.LastRunID == w.runID {
+			return false, nil // the same finding twice in one report
+		}
 		upd := map[string]any{"last_seen": w.now, "updated_at": w.now, "last_run_id": w.runID, "source": w.src.Name,
 			"excerpt": f.Excerpt, "tags": tags}
 		if epID != nil && row.EndpointID == nil {
@@ -159,13 +197,13 @@ func (w *findingWriter) upsert(apiID int64, epIDs map[string]int64, f collectors
 				fmt.Sprintf("reported again by %s (source %s, run %d)", f.Tool, w.src.Name, w.runID)); err != nil {
 				return false, err
 			}
+			row.Status = store.FindingOpen
 		}
+		row.LastRunID = &w.runID
+		known[fp] = row
 		return false, w.tx.Model(&store.Finding{}).Where("id = ?", row.ID).Updates(upd).Error
 	}
-	if !errors.Is(err, gorm.ErrRecordNotFound) {
-		return false, fmt.Errorf("finding %q: %w", f.Title, err)
-	}
-	row = store.Finding{
+	nf := store.Finding{
 		APIID: apiID, EndpointID: epID, Fingerprint: fp, Tool: f.Tool, RuleID: f.RuleID, Title: f.Title,
 		Description: f.Description, Severity: f.Severity, RawSeverity: f.RawSeverity, CWE: f.CWE,
 		OWASP: f.OWASP, Location: f.Location, Remediation: f.Remediation, Status: store.FindingOpen,
@@ -173,10 +211,11 @@ func (w *findingWriter) upsert(apiID int64, epIDs map[string]int64, f collectors
 		Method: strings.ToUpper(f.Method), URL: f.URL, File: f.File, Line: f.Line, Excerpt: f.Excerpt, Tags: tags,
 		DueAt: w.due(f.Severity),
 	}
-	if err := w.tx.Create(&row).Error; err != nil {
+	if err := w.tx.Create(&nf).Error; err != nil {
 		return false, fmt.Errorf("finding %q: %w", f.Title, err)
 	}
-	return true, w.event(row.ID, "created", "", store.FindingOpen, fmt.Sprintf("reported by %s (source %s, run %d)", f.Tool, w.src.Name, w.runID))
+	known[fp] = findingState{ID: nf.ID, Status: nf.Status, Severity: nf.Severity, EndpointID: nf.EndpointID, LastRunID: nf.LastRunID}
+	return true, w.event(nf.ID, "created", "", store.FindingOpen, fmt.Sprintf("reported by %s (source %s, run %d)", f.Tool, w.src.Name, w.runID))
 }
 
 // vanish marks fixed the open findings this import's scope no longer
