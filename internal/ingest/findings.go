@@ -135,17 +135,14 @@ func (w *findingWriter) known(apiID int64) (map[string]findingState, error) {
 	if m, ok := w.byFP[apiID]; ok {
 		return m, nil
 	}
-	var rows []struct {
-		Fingerprint string
-		findingState
-	}
-	if err := w.tx.Model(&store.Finding{}).Select("id, fingerprint, status, severity, endpoint_id, last_run_id").
-		Where("api_id = ?", apiID).Scan(&rows).Error; err != nil {
+	var rows []store.Finding
+	if err := w.tx.Select("id, fingerprint, status, severity, endpoint_id, last_run_id").
+		Where("api_id = ?", apiID).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("findings of api %d: %w", apiID, err)
 	}
 	m := make(map[string]findingState, len(rows))
 	for _, r := range rows {
-		m[r.Fingerprint] = r.findingState
+		m[r.Fingerprint] = findingState{ID: r.ID, Status: r.Status, Severity: r.Severity, EndpointID: r.EndpointID, LastRunID: r.LastRunID}
 	}
 	w.byFP[apiID] = m
 	return m, nil
