@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -14,6 +15,10 @@ import (
 	"github.com/posture-dev/posture/collectors"
 	"github.com/posture-dev/posture/internal/store"
 )
+
+// TagSuppressed on a finding says the tool reports it as suppressed in
+// the code or the tool's configuration.
+const TagSuppressed = "suppressed"
 
 // ActorPosture is the actor of changes posture makes itself: an import
 // that creates, reopens or fixes a finding, a risk acceptance expiring.
@@ -208,11 +213,19 @@ func (w *findingWriter) upsert(apiID int64, epIDs map[string]int64, f collectors
 		Method: strings.ToUpper(f.Method), URL: f.URL, File: f.File, Line: f.Line, Excerpt: f.Excerpt, Tags: tags,
 		DueAt: w.due(f.Severity),
 	}
+	note := fmt.Sprintf("reported by %s (source %s, run %d)", f.Tool, w.src.Name, w.runID)
+	if slices.Contains(f.Tags, TagSuppressed) {
+		// Suppressed in the code or the tool's config (#nosec, nosemgrep,
+		// a SARIF suppression): the team already judged it. It is kept,
+		// visible and reversible, but does not count against the API.
+		nf.Status, nf.DueAt = store.FindingFalsePositive, nil
+		note += "; suppressed at the source"
+	}
 	if err := w.tx.Create(&nf).Error; err != nil {
 		return false, fmt.Errorf("finding %q: %w", f.Title, err)
 	}
 	known[fp] = findingState{ID: nf.ID, Status: nf.Status, Severity: nf.Severity, EndpointID: nf.EndpointID, LastRunID: nf.LastRunID}
-	return true, w.event(nf.ID, "created", "", store.FindingOpen, fmt.Sprintf("reported by %s (source %s, run %d)", f.Tool, w.src.Name, w.runID))
+	return true, w.event(nf.ID, "created", "", nf.Status, note)
 }
 
 // vanish marks fixed the open findings this import's scope no longer

@@ -375,3 +375,20 @@ func TestScanLifecycle(t *testing.T) {
 		t.Fatal("finding history must be append-only")
 	}
 }
+
+func TestSuppressedFindingsAreStoredAsFalsePositives(t *testing.T) {
+	st := storetest.Open(t)
+	svc := &ingest.Service{Store: st}
+	src := useFake(t, func(ctx context.Context, src collectors.Source, sink collectors.Sink) error {
+		return sink.Finding(collectors.Finding{API: "a", Tool: "gosec", RuleID: "G101", Title: "hard-coded credentials",
+			Severity: collectors.SeverityHigh, File: "cmd/main.go", Line: 12, Tags: []string{"confidence:high", ingest.TagSuppressed}})
+	})
+	if _, err := svc.Run(context.Background(), src, store.TriggerIngest); err != nil {
+		t.Fatal(err)
+	}
+	var f store.Finding
+	st.DB.Take(&f)
+	if f.Status != store.FindingFalsePositive || f.DueAt != nil || f.File != "cmd/main.go" || f.Line != 12 {
+		t.Fatalf("suppressed finding stored as %q, due %v, at %s:%d", f.Status, f.DueAt, f.File, f.Line)
+	}
+}
