@@ -21,7 +21,7 @@ const Kind = "openapi"
 
 // CollectorVersion is recorded on the evidence; bump it when a fact's
 // meaning or computation changes.
-const CollectorVersion = "1.0.0"
+const CollectorVersion = "1.1.0" // 1.1.0: evidence carries notes
 
 // Collector reads OpenAPI 3.x and Swagger 2.0 documents.
 type Collector struct{}

@@ -115,6 +115,60 @@
 //     request body and responses has a format, pattern, enum or const (a
 //     parameter without a schema counts as a plain string).
 //
+// # Notes
+//
+// Every evidence record carries, for each boolean fact that is false, the
+// places in the document that made it false (collectors.Note): the fact,
+// a JSON pointer ("common.yaml#/Thing/properties/x" in a referenced file),
+// the 1-based line, and a short message. A true or unknown (absent) fact
+// has no notes; a false one always has at least one. The line is that of
+// the key holding the node ("info:", not the first line of its value), of
+// the element in an array, and 0 when the pointer names a member that is
+// missing ("/servers" in a document without servers); in a referenced
+// file it is a line of that file. Notes are sorted by fact, then document
+// order (the specification first, then referenced files by name), at most
+// 5 per fact and collectors.MaxNotes per record (when that cap bites,
+// every fact keeps its first note before any keeps a second).
+//
+//   - spec.servers_https: each server URL that can be plain http
+//     (/servers/1/url, /paths/~1a/servers/0/url...); 2.0: each non-https
+//     entry of a schemes list (/schemes/0, /paths/~1a/get/schemes/0).
+//   - spec.version_declared: /info ("info has no version"), /info/version
+//     when empty, or /info without a line when there is no info object.
+//   - spec.versioned_url: one note on /servers (2.0: /basePath) saying
+//     what was looked for where.
+//   - auth.declared: each empty {} alternative that makes authentication
+//     optional; the operation's or the root's empty "security"; or the
+//     operation itself when no requirement applies at all.
+//   - auth.public: the operation's own "security" when it is not empty,
+//     else the operation (it does not say security: []).
+//   - auth.scopes_declared: each OAuth2/OIDC entry of the effective
+//     requirement listing no scope (/paths/~1x/get/security/0/oauth, or
+//     /security/0/oauth at the root).
+//   - request.schema_defined: each parameter without a schema (2.0: a
+//     type), media type without a schema, request body without content,
+//     and untyped schema (at the schema's own pointer, after $refs).
+//   - request.bounded, request.strict, data.semantic_types: the schemas
+//     themselves, at their own pointers (/components/schemas/User/
+//     properties/name): the string without maxLength/enum/pattern/bounded
+//     format, the number without maximum, the array without maxItems, the
+//     untyped schema, the file upload, the object not closed, the string
+//     without format/pattern/enum; and inputs without a schema or body
+//     without content. The schema aggregate keeps, per flag, the first 5
+//     offending schemas in document order; merging keeps the first 5 of
+//     the union, so the result does not depend on the order of the walk
+//     (members of a recursive component get the same list).
+//   - response.schema_defined: the responses object when there is no
+//     success response; each success media type without a schema; each
+//     empty or non-object schema.
+//   - response.errors_documented, response.ratelimit_documented: the
+//     responses object, naming what is missing ("no 4xx response", "no
+//     401/403 although the operation requires authentication", "no 429
+//     response and no RateLimit/X-RateLimit headers").
+//   - deprecated: the operation (or its deprecated: false).
+//   - data.sensitivity_annotated: the operation ("no field carries x-pii
+//     / x-sensitive / x-data-classification").
+//
 // Schema-wide checks look through $refs, allOf (merged into one shape),
 // oneOf/anyOf (each alternative on its own), properties, items,
 // prefixItems, additionalProperties and patternProperties; "not",

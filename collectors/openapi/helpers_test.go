@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -122,6 +123,65 @@ func checkResult(t testing.TB, res *Result) {
 	}
 	if res.Evidence[0].Facts[collectors.FactSpecOperations] != int64(len(res.Endpoints)) {
 		t.Fatalf("spec.operations %v, %d endpoints", res.Evidence[0].Facts[collectors.FactSpecOperations], len(res.Endpoints))
+	}
+	checkNotes(t, res)
+}
+
+// checkNotes asserts the invariants of the notes of every record: each
+// false boolean fact has at least one note, and every note explains a
+// fact the record states as false (a true or unknown fact has none); at
+// most five per fact and collectors.MaxNotes in all; sorted by fact, then
+// document order (the specification before referenced files, lines
+// ascending); no duplicates; messages short, lower-case, no final period.
+func checkNotes(t testing.TB, res *Result) {
+	t.Helper()
+	for i, ev := range res.Evidence {
+		where := fmt.Sprintf("evidence %d (%q)", i, ev.Endpoint)
+		if len(ev.Notes) > collectors.MaxNotes {
+			t.Fatalf("%s: %d notes", where, len(ev.Notes))
+		}
+		per := map[string]int{}
+		seen := map[collectors.Note]bool{}
+		for j, n := range ev.Notes {
+			v, ok := ev.Facts[n.Fact].(bool)
+			if !ok || v {
+				t.Fatalf("%s: note %+v on a fact that is not false (%v)", where, n, ev.Facts[n.Fact])
+			}
+			per[n.Fact]++
+			if per[n.Fact] > maxSites {
+				t.Fatalf("%s: more than %d notes on %s", where, maxSites, n.Fact)
+			}
+			if seen[n] {
+				t.Fatalf("%s: duplicate note %+v", where, n)
+			}
+			seen[n] = true
+			if n.Message == "" || strings.HasSuffix(n.Message, ".") || strings.ToLower(n.Message[:1]) != n.Message[:1] || len(n.Message) > 200 {
+				t.Fatalf("%s: message %q", where, n.Message)
+			}
+			if n.Line < 0 || (n.Pointer != "" && !strings.HasPrefix(n.Pointer, "/") && !strings.Contains(n.Pointer, "#/")) {
+				t.Fatalf("%s: note %+v", where, n)
+			}
+			if j > 0 {
+				prev := ev.Notes[j-1]
+				prevFile, _, _ := strings.Cut(prev.Pointer, "#/")
+				file, _, _ := strings.Cut(n.Pointer, "#/")
+				prevExt, ext := strings.Contains(prev.Pointer, "#/"), strings.Contains(n.Pointer, "#/")
+				switch {
+				case prev.Fact > n.Fact:
+					t.Fatalf("%s: notes not sorted by fact: %+v before %+v", where, prev, n)
+				case prev.Fact < n.Fact:
+				case prevExt && !ext:
+					t.Fatalf("%s: a referenced file before the specification: %+v before %+v", where, prev, n)
+				case prevExt == ext && prevFile == file && prev.Line > n.Line:
+					t.Fatalf("%s: notes not in document order: %+v before %+v", where, prev, n)
+				}
+			}
+		}
+		for k, v := range ev.Facts {
+			if b, ok := v.(bool); ok && !b && per[k] == 0 {
+				t.Fatalf("%s: %s is false without a note (notes %v)", where, k, ev.Notes)
+			}
+		}
 	}
 }
 

@@ -141,9 +141,19 @@ func has(n *yaml.Node, key string) bool {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return false
 	}
-	for _, p := range pairs(n) {
-		if p.Key == key {
+	merged := false
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if k.Kind == yaml.ScalarNode && k.Value == key && k.Tag != "!!merge" {
 			return true
+		}
+		merged = merged || (k.Value == "<<" && k.Tag == "!!merge")
+	}
+	if merged { // pairs expands the merge keys
+		for _, p := range pairs(n) {
+			if p.Key == key {
+				return true
+			}
 		}
 	}
 	return false

@@ -220,36 +220,50 @@ type security struct {
 }
 
 // evalSecurity applies the operation's security, or the root's when the
-// operation has no "security" key.
-func (p *parser) evalSecurity(op loc, schemes map[string]string) security {
+// operation has no "security" key, and notes where auth.declared,
+// auth.public and auth.scopes_declared were decided.
+func (p *parser) evalSecurity(op loc, schemes map[string]string, nl *noteList) security {
 	var s security
 	reqs := get(op.node, "security")
 	explicit := has(op.node, "security")
+	at := loc{op.doc, reqs, child(op.ptr, "security")}
 	if !explicit {
 		reqs = get(p.main.root, "security")
+		at = loc{p.main, reqs, "/security"}
 	}
 	nonEmpty, anonymous := 0, false
 	oauth, scopesMissing := false, false
 	set := map[string]bool{}
-	for _, req := range items(reqs) {
-		ps := pairs(req)
-		if len(ps) == 0 {
-			anonymous = true
-			continue
-		}
-		nonEmpty++
-		for _, kv := range ps {
-			label, ok := schemes[kv.Key]
-			if !ok {
-				p.warnf(op, "security requirement names undeclared scheme %q", kv.Key)
+	var empties []loc
+	if isSeq(reqs) {
+		for i, c := range reqs.Content {
+			req := deref(c)
+			if req == nil {
+				continue
 			}
-			if label != "" {
-				set[label] = true
+			reqAt := loc{at.doc, req, childIndex(at.ptr, i)}
+			ps := pairs(req)
+			if len(ps) == 0 {
+				anonymous = true
+				empties = append(empties, reqAt)
+				continue
 			}
-			if label == "oauth2" || label == "openIdConnect" {
-				oauth = true
-				if len(scalars(kv.Value)) == 0 {
-					scopesMissing = true
+			nonEmpty++
+			for _, kv := range ps {
+				label, ok := schemes[kv.Key]
+				if !ok {
+					p.warnf(op, "security requirement names undeclared scheme %q", kv.Key)
+				}
+				if label != "" {
+					set[label] = true
+				}
+				if label == "oauth2" || label == "openIdConnect" {
+					oauth = true
+					if len(scalars(kv.Value)) == 0 {
+						scopesMissing = true
+						nl.add(collectors.FactAuthScopesDeclared, loc{at.doc, kv.Value, child(reqAt.ptr, kv.Key)},
+							fmt.Sprintf("%s requirement %s lists no scopes", label, quoteShort(kv.Key)))
+					}
 				}
 			}
 		}
@@ -261,7 +275,37 @@ func (p *parser) evalSecurity(op loc, schemes map[string]string) security {
 	if oauth {
 		s.scopes = triOf(!scopesMissing)
 	}
+	switch {
+	case s.declared:
+	case nonEmpty > 0:
+		for _, e := range empties {
+			nl.add(collectors.FactAuthDeclared, e, "empty requirement {} makes authentication optional")
+		}
+	case explicit:
+		nl.add(collectors.FactAuthDeclared, at, "the operation's security is empty: no authentication required")
+	case has(p.main.root, "security"):
+		nl.add(collectors.FactAuthDeclared, at, "the root security requires no authentication and the operation declares none")
+	default:
+		nl.add(collectors.FactAuthDeclared, op, "no security requirement applies (no root security and none on the operation)")
+	}
+	if !s.public {
+		if explicit {
+			nl.add(collectors.FactAuthPublic, at, "the operation's security is not empty (public needs security: [])")
+		} else {
+			nl.add(collectors.FactAuthPublic, op, "the operation does not declare security: [] (not explicitly public)")
+		}
+	}
 	return s
+}
+
+// quoteShort quotes a value from the document for a message, cut to a
+// readable length.
+func quoteShort(v string) string {
+	const max = 80
+	if r := []rune(v); len(r) > max {
+		v = string(r[:max]) + "..."
+	}
+	return fmt.Sprintf("%q", v)
 }
 
 func sortedKeys(m map[string]bool) []string {
@@ -274,10 +318,14 @@ func sortedKeys(m map[string]bool) []string {
 }
 
 // schemaUse is one place an operation uses a schema: a parameter, a media
-// type of a body, a response. node nil means no schema is given.
+// type of a body, a response. node nil means no schema is given; then
+// owner (the parameter or media type) is what the notes point at, and
+// missing says what is missing there.
 type schemaUse struct {
-	l     loc
-	unres bool // the media type was a $ref that could not be followed
+	l       loc
+	unres   bool // the media type was a $ref that could not be followed
+	owner   loc
+	missing string
 }
 
 // parameters merges path-item and operation parameters (the operation's
@@ -335,7 +383,7 @@ func (p *parser) mediaSchemas(owner loc) (uses []schemaUse, ok bool, err error) 
 			uses = append(uses, schemaUse{unres: true})
 			continue
 		}
-		uses = append(uses, schemaUse{l: loc{mt.doc, get(mt.node, "schema"), child(mt.ptr, "schema")}})
+		uses = append(uses, schemaUse{l: loc{mt.doc, get(mt.node, "schema"), child(mt.ptr, "schema")}, owner: mt, missing: "media type without a schema"})
 	}
 	return uses, len(uses) > 0, nil
 }
@@ -353,21 +401,31 @@ func rateLimitHeader(name string) bool {
 		strings.HasPrefix(n, "ratelimit") || n == "retry-after"
 }
 
-// endpointFacts computes one operation's facts; see doc.go for the
-// definitions.
-func (p *parser) endpointFacts(o opRef, schemes map[string]string) (collectors.Facts, error) {
+// endpointFacts computes one operation's facts, and the notes saying
+// where each false one was decided; see doc.go for the definitions.
+func (p *parser) endpointFacts(o opRef, schemes map[string]string) (collectors.Facts, []collectors.Note, error) {
 	f := collectors.Facts{}
-	sec := p.evalSecurity(o.op, schemes)
+	nl := &p.notes
+	sl := &p.eng.sites
+	sec := p.evalSecurity(o.op, schemes, nl)
 	f[collectors.FactAuthDeclared] = sec.declared
 	f[collectors.FactAuthPublic] = sec.public
 	f[collectors.FactAuthSchemes] = sec.schemes
 	sec.scopes.set(f, collectors.FactAuthScopesDeclared)
-	f[collectors.FactDeprecated] = boolVal(get(o.op.node, "deprecated"))
+	dep := get(o.op.node, "deprecated")
+	f[collectors.FactDeprecated] = boolVal(dep)
+	if !boolVal(dep) {
+		if dep != nil {
+			nl.add(collectors.FactDeprecated, loc{o.op.doc, dep, child(o.op.ptr, "deprecated")}, "deprecated is not true")
+		} else {
+			nl.add(collectors.FactDeprecated, o.op, "the operation is not marked deprecated")
+		}
+	}
 
 	// ---- request ----
 	params, unresolvedParam, err := p.parameters(o)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defined := yes
 	if unresolvedParam {
@@ -383,6 +441,7 @@ func (p *parser) endpointFacts(o opRef, schemes map[string]string) (collectors.F
 			return unknown, nil
 		}
 		if u.l.node == nil {
+			nl.add(collectors.FactRequestSchemaDefined, u.owner, u.missing)
 			return no, nil
 		}
 		s, err := p.eng.node(u.l)
@@ -396,6 +455,9 @@ func (p *parser) endpointFacts(o opRef, schemes map[string]string) (collectors.F
 		if err != nil {
 			return no, err
 		}
+		if !sh.typed() {
+			nl.add(collectors.FactRequestSchemaDefined, s.l, "schema without type, properties, items or enum")
+		}
 		return triOf(sh.typed()), nil
 	}
 	useAgg := func(u schemaUse, v view, into *agg) error {
@@ -406,6 +468,7 @@ func (p *parser) endpointFacts(o opRef, schemes map[string]string) (collectors.F
 		if u.l.node == nil {
 			if v == viewRequest { // an input without a schema takes any value
 				into.f |= fUnbounded | fUnsemantic
+				into.at = sl.merge(into.at, sl.newSites(u.owner, fUnbounded|fUnsemantic, wNoSchema))
 			}
 			return nil
 		}
@@ -413,7 +476,7 @@ func (p *parser) endpointFacts(o opRef, schemes map[string]string) (collectors.F
 		if err != nil {
 			return err
 		}
-		into.merge(a)
+		into.merge(a, sl)
 		return nil
 	}
 	var bodies []schemaUse
@@ -422,12 +485,13 @@ func (p *parser) endpointFacts(o opRef, schemes map[string]string) (collectors.F
 		var uses []schemaUse
 		switch {
 		case p.format == "swagger" && in == "body":
-			bodies = append(bodies, schemaUse{l: loc{pl.doc, get(pl.node, "schema"), child(pl.ptr, "schema")}})
+			bodies = append(bodies, schemaUse{l: loc{pl.doc, get(pl.node, "schema"), child(pl.ptr, "schema")},
+				owner: pl, missing: "body parameter without a schema"})
 			continue
 		case p.format == "swagger":
 			// A 2.0 non-body parameter carries its schema keywords itself.
 			if str(pl.node, "type") == "" {
-				uses = []schemaUse{{l: loc{pl.doc, nil, pl.ptr}}}
+				uses = []schemaUse{{l: loc{pl.doc, nil, pl.ptr}, owner: pl, missing: "parameter without a type"}}
 			} else {
 				uses = []schemaUse{{l: pl}}
 			}
@@ -436,9 +500,9 @@ func (p *parser) endpointFacts(o opRef, schemes map[string]string) (collectors.F
 		default:
 			var ok bool
 			if uses, ok, err = p.mediaSchemas(pl); err != nil {
-				return nil, err
+				return nil, nil, err
 			} else if !ok {
-				uses = []schemaUse{{l: loc{pl.doc, nil, pl.ptr}}}
+				uses = []schemaUse{{l: loc{pl.doc, nil, pl.ptr}, owner: pl, missing: "parameter without a schema or content"}}
 			}
 		}
 		if p.format != "swagger" && hasSensitivity(pl.node) {
@@ -450,11 +514,11 @@ func (p *parser) endpointFacts(o opRef, schemes map[string]string) (collectors.F
 		for _, u := range uses {
 			t, err := typedUse(u)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			defined = defined.and(t)
 			if err := useAgg(u, viewRequest, &reqAgg); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 	}
@@ -462,7 +526,7 @@ func (p *parser) endpointFacts(o opRef, schemes map[string]string) (collectors.F
 		if rb := get(o.op.node, "requestBody"); rb != nil {
 			rl, ok, err := p.res.resolve(loc{o.op.doc, rb, child(o.op.ptr, "requestBody")}, false)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if !ok {
 				defined = defined.and(unknown)
@@ -470,11 +534,13 @@ func (p *parser) endpointFacts(o opRef, schemes map[string]string) (collectors.F
 			} else {
 				uses, ok, err := p.mediaSchemas(rl)
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				if !ok { // a body without content takes anything
 					defined = no
+					nl.add(collectors.FactRequestSchemaDefined, rl, "request body without content")
 					bodyAgg.f |= fUnbounded | fUnsemantic | fOpenObject
+					bodyAgg.at = sl.merge(bodyAgg.at, sl.newSites(rl, fUnbounded|fUnsemantic|fOpenObject, wNoContent))
 				}
 				bodies = append(bodies, uses...)
 			}
@@ -483,23 +549,26 @@ func (p *parser) endpointFacts(o opRef, schemes map[string]string) (collectors.F
 	for _, u := range bodies {
 		t, err := typedUse(u)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		defined = defined.and(t)
 		if err := useAgg(u, viewRequest, &bodyAgg); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	defined.set(f, collectors.FactRequestSchemaDefined)
 	var input agg
-	input.merge(reqAgg)
-	input.merge(bodyAgg)
+	input.merge(reqAgg, sl)
+	input.merge(bodyAgg, sl)
 	flagTri(input, fUnbounded).set(f, collectors.FactRequestBounded)
 	flagTri(bodyAgg, fOpenObject).set(f, collectors.FactRequestStrict)
+	nl.addSites(collectors.FactRequestBounded, input, fUnbounded)
+	nl.addSites(collectors.FactRequestStrict, bodyAgg, fOpenObject)
 
 	// ---- responses ----
 	responses := get(o.op.node, "responses")
 	rbase := child(o.op.ptr, "responses")
+	respAt := loc{o.op.doc, responses, rbase}
 	type resp struct {
 		code string
 		l    loc
@@ -512,7 +581,7 @@ func (p *parser) endpointFacts(o opRef, schemes map[string]string) (collectors.F
 		}
 		rl, ok, err := p.res.resolve(loc{o.op.doc, kv.Value, child(rbase, kv.Key)}, false)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		rs = append(rs, resp{kv.Key, rl, ok})
 	}
@@ -541,6 +610,9 @@ func (p *parser) endpointFacts(o opRef, schemes map[string]string) (collectors.F
 		}
 	}
 	respDefined := triOf(len(success) > 0)
+	if len(success) == 0 {
+		nl.add(collectors.FactResponseSchemaDefined, respAt, "no 2xx or default response")
+	}
 	for _, r := range success {
 		if !r.ok {
 			respDefined = respDefined.and(unknown)
@@ -548,7 +620,7 @@ func (p *parser) endpointFacts(o opRef, schemes map[string]string) (collectors.F
 		}
 		uses, noContent, err := respSchemas(r)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if noContent {
 			continue
@@ -560,18 +632,23 @@ func (p *parser) endpointFacts(o opRef, schemes map[string]string) (collectors.F
 			}
 			if u.l.node == nil {
 				respDefined = no
+				nl.add(collectors.FactResponseSchemaDefined, u.owner, u.missing)
 				continue
 			}
 			s, err := p.eng.node(u.l)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			switch {
 			case s == p.eng.unres:
 				respDefined = respDefined.and(unknown)
 			case isMap(s.l.node) && len(s.l.node.Content) > 0, boolVal(s.l.node):
+			case isMap(s.l.node):
+				respDefined = no
+				nl.add(collectors.FactResponseSchemaDefined, s.l, "empty schema")
 			default:
 				respDefined = no
+				nl.add(collectors.FactResponseSchemaDefined, s.l, "schema is "+kindName(s.l.node)+", not a schema object")
 			}
 		}
 	}
@@ -600,30 +677,40 @@ func (p *parser) endpointFacts(o opRef, schemes map[string]string) (collectors.F
 		}
 		uses, _, err := respSchemas(r)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, u := range uses {
 			if err := useAgg(u, viewResponse, &respAgg); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 	}
 	f[collectors.FactResponseErrorsDocumented] = has4xx && (!sec.declared || hasAuthErr)
+	switch {
+	case !has4xx && sec.declared:
+		nl.add(collectors.FactResponseErrorsDocumented, respAt, "no 4xx response (and no 401/403 although the operation requires authentication)")
+	case !has4xx:
+		nl.add(collectors.FactResponseErrorsDocumented, respAt, "no 4xx response")
+	case sec.declared && !hasAuthErr:
+		nl.add(collectors.FactResponseErrorsDocumented, respAt, "no 401/403 although the operation requires authentication")
+	}
 	rl := triOf(has429 || rlHeader)
 	if rl == no && respUnresolved {
 		rl = unknown
 	}
 	rl.set(f, collectors.FactResponseRateLimitDocumented)
+	nl.add(collectors.FactResponseRateLimitDocumented, respAt, "no 429 response and no RateLimit/X-RateLimit headers")
 
 	// ---- data ----
 	var all agg
-	all.merge(reqAgg)
-	all.merge(bodyAgg)
-	all.merge(respAgg)
+	all.merge(reqAgg, sl)
+	all.merge(bodyAgg, sl)
+	all.merge(respAgg, sl)
 	if respUnresolved {
 		all.f |= fUnresolved
 	}
 	flagTri(all, fUnsemantic).set(f, collectors.FactDataSemanticTypes)
+	nl.addSites(collectors.FactDataSemanticTypes, all, fUnsemantic)
 	if hasSensitivity(o.op.node) {
 		annotated = true
 		if sensitiveAnnotation(o.op.node) {
@@ -635,11 +722,12 @@ func (p *parser) endpointFacts(o opRef, schemes map[string]string) (collectors.F
 		f[collectors.FactDataSensitivityAnnotated] = true
 	case all.f&fUnresolved == 0:
 		f[collectors.FactDataSensitivityAnnotated] = false
+		nl.add(collectors.FactDataSensitivityAnnotated, o.op, "no field carries x-pii / x-sensitive / x-data-classification")
 	}
 	if len(all.sensitive) > 0 {
 		f[collectors.FactDataSensitiveFields] = slices.Clone(all.sensitive)
 	}
-	return f, nil
+	return f, p.finish(nl, f), nil
 }
 
 // hasSensitivity reports whether an object carries a sensitivity
@@ -671,29 +759,39 @@ var (
 type server struct {
 	url  string
 	vars *yaml.Node
+	at   loc // the url member, for notes
 }
 
 // servers lists the server URLs of a 3.x document: root, path items and
 // operations (the root's first).
 func (p *parser) servers(ops []opRef) (root, all []server) {
-	collect := func(n *yaml.Node) []server {
+	collect := func(owner loc) []server {
 		var out []server
-		for _, s := range items(get(n, "servers")) {
+		list := get(owner.node, "servers")
+		if !isSeq(list) {
+			return nil
+		}
+		base := child(owner.ptr, "servers")
+		for i, c := range list.Content {
+			s := deref(c)
+			if s == nil {
+				continue
+			}
 			if u := str(s, "url"); u != "" || isMap(s) {
-				out = append(out, server{u, get(s, "variables")})
+				out = append(out, server{u, get(s, "variables"), loc{owner.doc, get(s, "url"), child(childIndex(base, i), "url")}})
 			}
 		}
 		return out
 	}
-	root = collect(p.main.root)
+	root = collect(loc{p.main, p.main.root, ""})
 	all = append(all, root...)
 	seenItem := map[*yaml.Node]bool{}
 	for _, o := range ops {
 		if !seenItem[o.item.node] {
 			seenItem[o.item.node] = true
-			all = append(all, collect(o.item.node)...)
+			all = append(all, collect(o.item)...)
 		}
-		all = append(all, collect(o.op.node)...)
+		all = append(all, collect(o.op)...)
 	}
 	return root, all
 }
@@ -828,6 +926,32 @@ func firstScalar(n *yaml.Node, depth int) string {
 	return ""
 }
 
+// versionNotes notes why spec.versioned_url is false: one note on the
+// servers (2.0: the basePath) saying what was looked for.
+func (p *parser) versionNotes(nl *noteList, m *meta, ops []opRef) {
+	var at loc
+	var where string
+	if p.format == "swagger" {
+		at = loc{p.main, get(p.main.root, "basePath"), "/basePath"}
+		where = "the host or basePath"
+		if m.basePath == "" {
+			where = "the host (no basePath)"
+		}
+	} else {
+		list := get(p.main.root, "servers")
+		at = loc{p.main, list, "/servers"}
+		where = "any server URL"
+		if len(items(list)) == 0 {
+			where = "any server URL (none declared)"
+		}
+	}
+	paths := "nor in every path before its first template"
+	if len(ops) == 0 {
+		paths = "and there are no paths"
+	}
+	nl.add(collectors.FactSpecVersionedURL, at, fmt.Sprintf("no version segment (v1, v2.1, v1beta1, 2010-04-01) in %s, %s", where, paths))
+}
+
 // collect turns the parsed document into the Result.
 func (p *parser) collect(m *meta) (*Result, error) {
 	res := &Result{Format: p.format, Version: p.version}
@@ -857,16 +981,32 @@ func (p *parser) collect(m *meta) (*Result, error) {
 	api.Classification = extensionString(m, classificationKeys)
 
 	// Servers, base URLs and the URL facts.
+	nl := &p.notes
 	httpsOnly, versioned := true, false
 	if p.format == "swagger" {
-		schemesSeen := append([]string(nil), m.schemes...)
-		for _, o := range ops {
-			schemesSeen = append(schemesSeen, scalars(get(o.op.node, "schemes"))...)
-		}
-		for _, s := range schemesSeen {
-			if !isSecureScheme(s) {
-				httpsOnly = false
+		checkSchemes := func(owner loc) {
+			list := get(owner.node, "schemes")
+			at := child(owner.ptr, "schemes")
+			if list != nil && list.Kind == yaml.ScalarNode { // one scheme, not a list
+				if list.Tag != "!!null" && !isSecureScheme(list.Value) {
+					httpsOnly = false
+					nl.add(collectors.FactSpecServersHTTPS, loc{owner.doc, list, at}, fmt.Sprintf("scheme %s is not https", quoteShort(list.Value)))
+				}
+				return
 			}
+			if !isSeq(list) {
+				return
+			}
+			for i, c := range list.Content {
+				if v := deref(c); v != nil && v.Kind == yaml.ScalarNode && !isSecureScheme(v.Value) {
+					httpsOnly = false
+					nl.add(collectors.FactSpecServersHTTPS, loc{owner.doc, v, childIndex(at, i)}, fmt.Sprintf("scheme %s is not https", quoteShort(v.Value)))
+				}
+			}
+		}
+		checkSchemes(loc{p.main, p.main.root, ""})
+		for _, o := range ops {
+			checkSchemes(o.op)
 		}
 		if m.host != "" {
 			bs := m.schemes
@@ -894,6 +1034,11 @@ func (p *parser) collect(m *meta) (*Result, error) {
 		for _, s := range all {
 			if !s.httpsOnly() {
 				httpsOnly = false
+				msg := fmt.Sprintf("server URL %s is not https", quoteShort(s.url))
+				if scheme, _, _ := strings.Cut(s.url, "://"); strings.Contains(scheme, "{") {
+					msg = fmt.Sprintf("server URL %s may resolve to a scheme other than https", quoteShort(s.url))
+				}
+				nl.add(collectors.FactSpecServersHTTPS, s.at, msg)
 			}
 			if hasVersion(s.substitute()) {
 				versioned = true
@@ -907,6 +1052,20 @@ func (p *parser) collect(m *meta) (*Result, error) {
 				versioned = false
 				break
 			}
+		}
+	}
+	if !versioned {
+		p.versionNotes(nl, m, ops)
+	}
+	if m.version == "" {
+		info := get(p.main.root, "info")
+		switch {
+		case info == nil:
+			nl.add(collectors.FactSpecVersionDeclared, loc{p.main, nil, "/info"}, "no info object, so no info.version")
+		case has(info, "version"):
+			nl.add(collectors.FactSpecVersionDeclared, loc{p.main, get(info, "version"), "/info/version"}, "info.version is empty")
+		default:
+			nl.add(collectors.FactSpecVersionDeclared, loc{p.main, info, "/info"}, "info has no version")
 		}
 	}
 
@@ -938,7 +1097,7 @@ func (p *parser) collect(m *meta) (*Result, error) {
 	if ownerExt != "" {
 		apiFacts[collectors.FactInventoryOwner] = ownerExt
 	}
-	res.Evidence = append(res.Evidence, collectors.Evidence{API: api.Name, Artifact: art, Location: "", Facts: apiFacts})
+	res.Evidence = append(res.Evidence, collectors.Evidence{API: api.Name, Artifact: art, Location: "", Facts: apiFacts, Notes: p.finish(nl, apiFacts)})
 
 	tagSeen := map[string]bool{}
 	for _, t := range api.Tags {
@@ -955,13 +1114,13 @@ func (p *parser) collect(m *meta) (*Result, error) {
 			Summary:     str(o.op.node, "summary"),
 			Deprecated:  boolVal(get(o.op.node, "deprecated")),
 		}
-		facts, err := p.endpointFacts(o, schemes)
+		facts, notes, err := p.endpointFacts(o, schemes)
 		if err != nil {
 			return nil, err
 		}
 		res.Endpoints = append(res.Endpoints, ep)
 		res.Evidence = append(res.Evidence, collectors.Evidence{
-			API: api.Name, Endpoint: ep.Key(), Artifact: art, Location: o.ptr, Facts: facts,
+			API: api.Name, Endpoint: ep.Key(), Artifact: art, Location: o.ptr, Facts: facts, Notes: notes,
 		})
 		for _, t := range scalars(get(o.op.node, "tags")) {
 			if !tagSeen[t] {

@@ -128,6 +128,9 @@ type parser struct {
 	minor    int // 3.x minor version (0, 1, 2); -1 for Swagger
 	warnings []string
 	warned   map[string]bool
+	keyIndex map[*yaml.Node]map[string]pair // members of large mappings, for lineAt
+	lines    map[lineKey]int                // lines of pointers outside /paths, for lineAt
+	notes    noteList                       // candidate notes of the record being built, reused
 }
 
 func (p *parser) errorf(kind error, d *document, line int, ptr, format string, args ...any) *Error {

@@ -61,16 +61,22 @@ const (
 	fUnresolved                   // ...could not be followed (external $ref not available)
 )
 
-// agg is the aggregate of a graph node: flags and the JSON pointers of
-// fields annotated as sensitive (sorted, unique, shared read-only).
+// agg is the aggregate of a graph node: flags, the JSON pointers of
+// fields annotated as sensitive (sorted, unique, shared read-only), and
+// for each of fUnbounded, fUnsemantic and fOpenObject the first maxSites
+// schemas in document order that set it (sorted, shared read-only; see
+// notes.go).
 type agg struct {
-	f         flags
 	sensitive []string
+	at        []site
+	f         flags
 }
 
-func (a *agg) merge(b agg) {
+// merge adds b to a; new site lists are carved from sl.
+func (a *agg) merge(b agg, sl *siteSlab) {
 	a.f |= b.f
 	a.sensitive = mergeSorted(a.sensitive, b.sensitive)
+	a.at = sl.merge(a.at, b.at)
 }
 
 // mergeSorted unions two sorted unique slices, reusing one of them when
@@ -181,6 +187,7 @@ type engine struct {
 	stack   []vref
 	shaping map[*snode]bool // shapes being computed (cycle guard)
 	unres   *snode          // the placeholder for an unresolvable $ref
+	sites   siteSlab        // where the aggregates' site lists live
 }
 
 func newEngine(p *parser) *engine {
@@ -275,7 +282,7 @@ func (e *engine) strongconnect(root vref) error {
 					st.low = ws.index
 				}
 			default:
-				st.acc.merge(ws.acc)
+				st.acc.merge(ws.acc, &e.sites)
 			}
 			continue
 		}
@@ -290,7 +297,7 @@ func (e *engine) strongconnect(root vref) error {
 			members := e.stack[i:]
 			total := st.acc
 			for _, m := range members[1:] {
-				total.merge(m.state().acc)
+				total.merge(m.state().acc, &e.sites)
 			}
 			for _, m := range members {
 				ms := m.state()
@@ -304,7 +311,7 @@ func (e *engine) strongconnect(root vref) error {
 		if len(frames) > 0 {
 			ps := frames[len(frames)-1].r.state()
 			if st.done {
-				ps.acc.merge(st.acc)
+				ps.acc.merge(st.acc, &e.sites)
 			} else if st.low < ps.low {
 				ps.low = st.low
 			}
@@ -324,7 +331,8 @@ func (e *engine) expand(r vref) (agg, []vref, error) {
 		if err != nil {
 			return agg{}, nil, err
 		}
-		return agg{f: shapeFlags(sh)}, []vref{{s, r.v, partDeep}}, nil
+		f, w := shapeFlags(sh)
+		return agg{f: f, at: e.sites.newSites(s.l, f&viewSiteFlags(r.v), w)}, []vref{{s, r.v, partDeep}}, nil
 	}
 	var own agg
 	var succ []vref
@@ -414,14 +422,16 @@ func (e *engine) expand(r vref) (agg, []vref, error) {
 	return own, succ, nil
 }
 
-// shapeFlags checks one merged shape (see the fact definitions in doc.go).
-func shapeFlags(sh *shape) flags {
+// shapeFlags checks one merged shape (see the fact definitions in doc.go)
+// and says why each flag is set.
+func shapeFlags(sh *shape) (flags, why) {
 	var f flags
+	var w why
 	if sh.unresolved {
 		f |= fUnresolved
 	}
 	if sh.none || sh.boolFalse {
-		return f
+		return f, w
 	}
 	t := sh.types
 	if t == 0 {
@@ -431,32 +441,38 @@ func shapeFlags(sh *shape) flags {
 		case sh.hasItems:
 			t = tArray
 		case sh.enum, sh.anyOf && sh.altTyped, sh.unresolved:
-			return f // alternatives are checked on their own
+			return f, w // alternatives are checked on their own
 		default:
-			return f | fUnbounded // accepts any value
+			return f | fUnbounded, wAny // accepts any value
 		}
 	}
 	if t&tString != 0 {
 		if !(sh.maxLength || sh.enum || sh.pattern || sh.boundedFormat) {
 			f |= fUnbounded
+			w |= wString
 		}
 		if !(sh.format || sh.pattern || sh.enum) {
 			f |= fUnsemantic
+			w |= wPlain
 		}
 	}
 	if t&(tNumber|tInteger) != 0 && !(sh.maximum || sh.enum) {
 		f |= fUnbounded
+		w |= wNumber
 	}
 	if t&tArray != 0 && !(sh.maxItems || sh.enum) {
 		f |= fUnbounded
+		w |= wArray
 	}
 	if t&tFile != 0 {
 		f |= fUnbounded
+		w |= wFile
 	}
 	if t&tObject != 0 && !sh.closed {
 		f |= fOpenObject
+		w |= wObject
 	}
-	return f
+	return f, w
 }
 
 // maxAltDepth bounds how deep nested oneOf/anyOf alternatives are
