@@ -3,6 +3,19 @@
 // normalization, CWE parsing, excerpt bounds, the API a report's findings
 // belong to, and the evidence record that says "this API has security
 // testing in CI". Each tool's own collector lives in a subpackage.
+//
+// The other files hold the reading code those collectors share, keyed by a
+// Format (the collector's kind, its "wrong format" error, and where
+// formats differ: limits, candidate file names, the wording of type
+// errors, how findings merge): Error, which names kind, file, line,
+// column and field path (errors.go); bounded JSON documents, arrays and
+// JSON Lines, typed decoding with field paths, and head sniffing for
+// Detect (json.go); the Collect walk over files and directory trees
+// (walk.go); and the Result a report yields with its text bounds, tags,
+// CWEs, merging, locations and host hints (report.go, with Format.Finish
+// and Format.Recover in format.go). Package dast holds what the DAST
+// collectors share beyond this (XML, HTML, HTTP messages); packages
+// scantest and dast/dasttest the shared test helpers.
 package scan
 
 import (
@@ -148,9 +161,13 @@ func APIName(src collectors.Source, hint, file string) string {
 	return src.APIName(base)
 }
 
-// TestedEvidence is the API-scope evidence that a scan ran against api:
-// security_testing.ci true, pointing at the report. Collectors emit one
-// per API per report, findings or not (a clean scan is evidence too).
+// TestedEvidence is the API-scope evidence that tool scanned api:
+// security_testing.ci true, pointing at the report, with the tool as its
+// Location. Ingest scopes an import by (API, tool) from these records and
+// from its findings' Tool, so tool is the string the report's findings
+// carry ("CodeQL", not "sarif"). Collectors emit one per (API, tool) pair
+// per report, findings or not (a clean scan is evidence too): see
+// Format.Finish.
 func TestedEvidence(api string, art *collectors.Artifact, tool string) collectors.Evidence {
 	return collectors.Evidence{API: api, Artifact: art, Location: tool,
 		Facts: collectors.Facts{collectors.FactScanPresent: true}}
