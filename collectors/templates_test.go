@@ -8,7 +8,7 @@ func TestPathTemplatesMatchLikeARouter(t *testing.T) {
 	for _, tc := range []struct{ method, url, want string }{
 		{"GET", "https://api.example.com/v1/users/42?expand=1", "GET /users/{id}"},
 		{"GET", "/users/me", "GET /users/me"}, // literal beats {param}
-		{"get", "/v1/users", ""},               // only POST /users exists
+		{"get", "/v1/users", ""},              // only POST /users exists
 		{"POST", "/v1/users/", "POST /users"},
 		{"", "/users/7/keys/k1", "DELETE /users/{id}/keys/{key}"}, // DAST without a method
 		{"GET", "/v1", "GET /"},

@@ -10,20 +10,31 @@ import (
 	"github.com/posture-dev/posture/internal/testutil"
 )
 
-// Auto-detection over the whole shared corpus: every spec and gateway file
-// is claimed by the collector of its kind (scans and logs have no
-// collector yet and must not be claimed by a spec or gateway collector).
+// Auto-detection over the whole shared corpus: every spec, gateway and
+// scan file is claimed by the collector of its kind (logs have no
+// collector yet and must not be claimed by any).
 func TestDetectCorpus(t *testing.T) {
 	want := map[string]string{
-		"specs/openapi":           "openapi",
-		"specs/graphql":           "graphql",
-		"gateways/kong":           "kong",
-		"gateways/tyk":            "tyk",
-		"gateways/envoy":          "envoy",
-		"gateways/nginx":          "nginx",
-		"gateways/aws-apigateway": "awsapigw",
-		"scans":                   "",
-		"logs":                    "",
+		"specs/openapi":            "openapi",
+		"specs/graphql":            "graphql",
+		"gateways/kong":            "kong",
+		"gateways/tyk":             "tyk",
+		"gateways/envoy":           "envoy",
+		"gateways/nginx":           "nginx",
+		"gateways/aws-apigateway":  "awsapigw",
+		"scans/burp":               "burp",
+		"scans/burp_api":           "burp",
+		"scans/burp_graphql":       "burp",
+		"scans/crunch42":           "crunch42",
+		"scans/gitlab_api_fuzzing": "gitlab-api-fuzzing",
+		"scans/gosec":              "gosec",
+		"scans/nuclei":             "nuclei",
+		"scans/sarif":              "sarif",
+		"scans/semgrep":            "semgrep",
+		"scans/trivy":              "trivy",
+		"scans/wapiti":             "wapiti",
+		"scans/zap":                "zap",
+		"logs":                     "",
 	}
 	for dir, kind := range want {
 		root := testutil.Corpus(t, dir)
