@@ -250,6 +250,40 @@ func TestDemoInBrowser(t *testing.T) {
 		browsertest.Screenshot(t, ctx, "sources")
 	})
 
+	t.Run("findings", func(t *testing.T) {
+		ctx := browsertest.New(t)
+		e2eNavigate(t, ctx, srv.base+"/findings", "findings")
+		browsertest.Screenshot(t, ctx, "findings")
+		type row struct{ Title, Severity, Where, Status, Href string }
+		rows := e2eEvalJSON[[]row](t, ctx, `[...document.querySelectorAll('#findings tbody tr')].map(tr => ({
+			Title: tr.cells[2].querySelector('a').textContent.trim(),
+			Severity: tr.cells[1].textContent.trim(),
+			Where: tr.cells[3].innerText.trim(),
+			Status: tr.cells[6].textContent.trim(),
+			Href: tr.cells[2].querySelector('a').getAttribute('href'),
+		}))`)
+		var sqli, suppressed *row
+		for i, r := range rows {
+			switch {
+			case r.Title == "SQL Injection":
+				sqli = &rows[i]
+			case strings.Contains(r.Title, "without TLS"):
+				suppressed = &rows[i]
+			}
+		}
+		// The ZAP instance's URL is matched to the described operation.
+		if sqli == nil || sqli.Severity != "high" || !strings.Contains(sqli.Where, "GET /orders/search") {
+			t.Fatalf("SQL injection row = %+v; want high on GET /orders/search (rows %+v)", sqli, rows)
+		}
+		if suppressed == nil || suppressed.Status != "false positive" {
+			t.Errorf("the finding suppressed in the code = %+v, want status false positive", suppressed)
+		}
+		e2eClick(t, ctx, fmt.Sprintf(`#findings a[href=%q]`, sqli.Href), "history")
+		if h := e2eText(t, ctx, "#history"); !strings.Contains(h, "created it") || !strings.Contains(h, "zap") {
+			t.Errorf("history = %q, want its creation by the zap import", h)
+		}
+	})
+
 	t.Run("catalog", func(t *testing.T) {
 		ctx := browsertest.New(t)
 		e2eNavigate(t, ctx, srv.base+"/catalog", "") // no id on this page

@@ -39,6 +39,12 @@ var descriptions = []config.Source{
 	{Name: "demo-inventory-grpc", Kind: "protobuf", Paths: []string{"proto"}, API: "Inventory gRPC API", Owner: "fulfilment"},
 }
 
+// scans are the demo's CI scan reports, each about one sample API.
+var scans = []config.Source{
+	{Name: "demo-zap-legacy-orders", Kind: "zap", Paths: []string{"scans/legacy-orders-zap.json"}, API: "Legacy Orders API"},
+	{Name: "demo-semgrep-payments", Kind: "sarif", Paths: []string{"scans/payments-semgrep.sarif"}, API: "Payments API"},
+}
+
 // Sources returns one source per sample spec and one per sample gateway
 // configuration whose collector is built in, each collected every 15
 // minutes: enough to show the scheduler at work. Specs come first so
@@ -69,7 +75,7 @@ func Sources() ([]config.Source, error) {
 		d.Schedule, d.RunAtStart = "@every 15m", true
 		out = append(out, d)
 	}
-	for _, g := range gateways {
+	for _, g := range append(gateways, scans...) {
 		if _, err := collectors.Get(g.Kind); err != nil {
 			continue
 		}
