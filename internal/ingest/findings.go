@@ -45,6 +45,10 @@ type findingWriter struct {
 	templates map[int64]*collectors.PathTemplates
 	epIDs     map[int64]map[string]int64
 	byFP      map[int64]map[string]findingState // per API, by fingerprint
+	// Written by flush: findings seen again, new ones and their notes.
+	seen         []int64
+	created      []store.Finding
+	createdNotes []string
 }
 
 type scopeKey struct {
@@ -187,10 +191,14 @@ func (w *findingWriter) upsert(apiID int64, epIDs map[string]int64, f collectors
 		if row.LastRunID != nil && *row.LastRunID == w.runID {
 			return false, nil // the same finding twice in one report
 		}
-		upd := map[string]any{"last_seen": w.now, "updated_at": w.now, "last_run_id": w.runID, "source": w.src.Name,
-			"excerpt": f.Excerpt, "tags": tags}
+		// A re-sighting refreshes when and by which run it was last seen
+		// (in one statement per batch, see flush); the first sighting's
+		// excerpt and tags stay. An endpoint matched only now, or a
+		// reopening, is written on its own.
+		upd := map[string]any{}
 		if epID != nil && row.EndpointID == nil {
 			upd["endpoint_id"] = *epID
+			row.EndpointID = epID
 		}
 		if row.Status == store.FindingFixed || row.Status == store.FindingVerified {
 			// It came back: open again, with a new deadline from today.
@@ -203,6 +211,10 @@ func (w *findingWriter) upsert(apiID int64, epIDs map[string]int64, f collectors
 		}
 		row.LastRunID = &w.runID
 		known[fp] = row
+		w.seen = append(w.seen, row.ID)
+		if len(upd) == 0 {
+			return false, nil
+		}
 		return false, w.tx.Model(&store.Finding{}).Where("id = ?", row.ID).Updates(upd).Error
 	}
 	nf := store.Finding{
@@ -221,17 +233,54 @@ func (w *findingWriter) upsert(apiID int64, epIDs map[string]int64, f collectors
 		nf.Status, nf.DueAt = store.FindingFalsePositive, nil
 		note += "; suppressed at the source"
 	}
-	if err := w.tx.Create(&nf).Error; err != nil {
-		return false, fmt.Errorf("finding %q: %w", f.Title, err)
+	// Written in batches by flush; until then the map knows it by its
+	// fingerprint so a repeat in the same report is not a second finding.
+	known[fp] = findingState{Status: nf.Status, Severity: nf.Severity, EndpointID: nf.EndpointID, LastRunID: nf.LastRunID}
+	w.created = append(w.created, nf)
+	w.createdNotes = append(w.createdNotes, note)
+	return true, nil
+}
+
+// flushBatch is how many rows one INSERT or UPDATE statement carries.
+const flushBatch = 400
+
+// flush writes the new findings and their "created" events, and marks the
+// re-sighted ones seen by this run, a batch of rows per statement: a
+// report of 100,000 results is a few hundred statements, not 300,000.
+func (w *findingWriter) flush() error {
+	for start := 0; start < len(w.seen); start += flushBatch {
+		ids := w.seen[start:min(start+flushBatch, len(w.seen))]
+		if err := w.tx.Model(&store.Finding{}).Where("id IN ?", ids).Updates(map[string]any{
+			"last_seen": w.now, "updated_at": w.now, "last_run_id": w.runID, "source": w.src.Name}).Error; err != nil {
+			return fmt.Errorf("findings seen again: %w", err)
+		}
 	}
-	known[fp] = findingState{ID: nf.ID, Status: nf.Status, Severity: nf.Severity, EndpointID: nf.EndpointID, LastRunID: nf.LastRunID}
-	return true, w.event(nf.ID, "created", "", nf.Status, note)
+	w.seen = nil
+	if len(w.created) == 0 {
+		return nil
+	}
+	if err := w.tx.CreateInBatches(&w.created, flushBatch/10).Error; err != nil {
+		return fmt.Errorf("new findings: %w", err)
+	}
+	events := make([]store.FindingEvent, len(w.created))
+	for i, f := range w.created {
+		events[i] = store.FindingEvent{FindingID: f.ID, At: w.now, Actor: ActorPosture, Kind: "created",
+			ToValue: f.Status, Note: w.createdNotes[i]}
+	}
+	if err := w.tx.CreateInBatches(&events, flushBatch/4).Error; err != nil {
+		return fmt.Errorf("history of new findings: %w", err)
+	}
+	w.created, w.createdNotes = nil, nil
+	return nil
 }
 
 // vanish marks fixed the open findings this import's scope no longer
 // reports: same source, same API, same tool, not seen in this run. Risk
 // acceptances and false positives are people's decisions and stay.
 func (w *findingWriter) vanish() (int, error) {
+	if err := w.flush(); err != nil {
+		return 0, err
+	}
 	keys := make([]scopeKey, 0, len(w.scope))
 	for k := range w.scope {
 		keys = append(keys, k)
