@@ -48,6 +48,7 @@ type findingView struct {
 	Line          int        `json:"line,omitempty"`
 	Source        string     `json:"source,omitempty"`
 	TrackerURL    string     `json:"tracker_url,omitempty"`
+	DuplicateOf   *int64     `json:"duplicate_of,omitempty"`
 	AcceptedUntil *time.Time `json:"accepted_until,omitempty"`
 	AcceptReason  string     `json:"accept_reason,omitempty"`
 	AcceptedBy    string     `json:"accepted_by,omitempty"`
@@ -75,7 +76,8 @@ func (r findingRow) view(now time.Time, detail bool) findingView {
 		Tool: f.Tool, RuleID: f.RuleID, Title: f.Title, Severity: f.Severity, RawSeverity: f.RawSeverity, CWE: f.CWE,
 		OWASP: f.OWASP, Status: f.Status, Assignee: f.Assignee, DueAt: f.DueAt, FirstSeen: f.FirstSeen, LastSeen: f.LastSeen,
 		Location: f.Location, Method: f.Method, URL: f.URL, File: f.File, Line: f.Line, Source: f.Source,
-		TrackerURL: f.TrackerURL, AcceptedUntil: f.AcceptedUntil, AcceptReason: f.AcceptReason, AcceptedBy: f.AcceptedBy}
+		TrackerURL: f.TrackerURL, AcceptedUntil: f.AcceptedUntil, AcceptReason: f.AcceptReason, AcceptedBy: f.AcceptedBy,
+		DuplicateOf: f.DuplicateOf}
 	v.Overdue = f.DueAt != nil && f.DueAt.Before(now) && (f.Status == store.FindingOpen || f.Status == store.FindingInProgress)
 	if f.Tags != "" {
 		_ = json.Unmarshal([]byte(f.Tags), &v.Tags)
@@ -97,6 +99,8 @@ type findingFilter struct {
 	Tool     string `form:"tool"`
 	Assignee string `form:"assignee"`
 	Overdue  bool   `form:"overdue"`
+	// Duplicates lists every tool's report of an issue, not one per issue.
+	Duplicates bool `form:"duplicates"`
 }
 
 func (f findingFilter) query() string {
@@ -118,6 +122,9 @@ func (f findingFilter) query() string {
 	if f.Overdue {
 		add("overdue", "true")
 	}
+	if f.Duplicates {
+		add("duplicates", "true")
+	}
 	return strings.Join(q, "&")
 }
 
@@ -127,13 +134,17 @@ func (f findingFilter) query() string {
 func (s *Server) findingsQuery(c *gin.Context, f findingFilter) (*gorm.DB, bool) {
 	p := principal(c)
 	q := s.opt.Store.DB.WithContext(c.Request.Context()).Table("findings AS f").
-		Joins("JOIN apis AS a ON a.id = f.api_id").Joins("LEFT JOIN endpoints AS e ON e.id = f.endpoint_id")
+		Joins("JOIN apis AS a ON a.id = f.api_id").Joins("LEFT JOIN endpoints AS e ON e.id = f.endpoint_id").
+		Joins(store.JoinPrimary)
 	switch {
 	case p.Role == "admin" || p.Role == "auditor":
 	case p.Role == "team" && p.Team != "":
 		q = q.Where("a.owner = ?", p.Team)
 	default:
 		return nil, false
+	}
+	if !f.Duplicates {
+		q = q.Where(store.StandsForIssue)
 	}
 	if f.API > 0 {
 		q = q.Where("f.api_id = ?", f.API)
@@ -259,6 +270,9 @@ func csvSafe(row []string) []string {
 type findingDetail struct {
 	findingView
 	History []store.FindingEvent `json:"history"`
+	// Related are the other tools' reports of the same weakness at the
+	// same place (one issue; lists and scores count it once).
+	Related []findingView `json:"related"`
 }
 
 func (s *Server) loadFinding(c *gin.Context) (findingDetail, bool) {
@@ -267,7 +281,7 @@ func (s *Server) loadFinding(c *gin.Context) (findingDetail, bool) {
 		s.fail(c, http.StatusNotFound, "no such finding")
 		return findingDetail{}, false
 	}
-	q, ok := s.findingsQuery(c, findingFilter{})
+	q, ok := s.findingsQuery(c, findingFilter{Duplicates: true})
 	if !ok {
 		s.fail(c, http.StatusNotFound, "no such finding")
 		return findingDetail{}, false
@@ -286,7 +300,20 @@ func (s *Server) loadFinding(c *gin.Context) (findingDetail, bool) {
 		s.internal(c, err)
 		return findingDetail{}, false
 	}
-	return findingDetail{findingView: rows[0].view(time.Now().UTC(), true), History: hist}, true
+	d := findingDetail{findingView: rows[0].view(time.Now().UTC(), true), History: hist, Related: []findingView{}}
+	if corr := rows[0].Correlation; corr != "" {
+		rq, _ := s.findingsQuery(c, findingFilter{Duplicates: true})
+		var rel []findingRow
+		if err := rq.Select(findingColumns).Where("f.api_id = ? AND f.correlation = ? AND f.id <> ?", rows[0].APIID, corr, id).
+			Order("f.id").Limit(50).Scan(&rel).Error; err != nil {
+			s.internal(c, err)
+			return findingDetail{}, false
+		}
+		for _, r := range rel {
+			d.Related = append(d.Related, r.view(time.Now().UTC(), false))
+		}
+	}
+	return d, true
 }
 
 func (s *Server) getFinding(c *gin.Context) {

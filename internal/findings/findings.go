@@ -258,6 +258,11 @@ func (s *Service) apply(tx *gorm.DB, p auth.Principal, f store.Finding, owner st
 	if err := tx.Create(&events).Error; err != nil {
 		return f, err
 	}
+	if st, ok := upd["status"].(string); ok && f.DuplicateOf == nil {
+		if err := s.followPrimary(tx, p, f.ID, st, upd, reason, now); err != nil {
+			return f, err
+		}
+	}
 	// A fresh value: gorm leaves a pointer field set when it reads NULL
 	// into a struct that already had it.
 	var fresh store.Finding
@@ -314,4 +319,41 @@ func (s *Service) ExpireAcceptances(ctx context.Context) (int, error) {
 		return nil
 	})
 	return n, err
+}
+
+// followPrimary gives the other tools' reports of the same issue the
+// status a person just gave its first report: a risk accepted, a false
+// positive or a fix verified is a decision about the issue, not about one
+// tool's wording of it. Duplicates that cannot make that move keep theirs.
+func (s *Service) followPrimary(tx *gorm.DB, p auth.Principal, primaryID int64, to string, upd map[string]any, reason string, now time.Time) error {
+	var dups []store.Finding
+	if err := tx.Where("duplicate_of = ? AND status <> ?", primaryID, to).Find(&dups).Error; err != nil {
+		return err
+	}
+	for _, d := range dups {
+		if !slices.Contains(transitions[d.Status], to) {
+			continue
+		}
+		du := map[string]any{}
+		for k, v := range upd {
+			if k != "assignee" && k != "tracker_url" {
+				du[k] = v
+			}
+		}
+		if to == store.FindingOpen {
+			du["due_at"] = s.due(d.Severity, now)
+		}
+		if err := tx.Model(&store.Finding{}).Where("id = ?", d.ID).Updates(du).Error; err != nil {
+			return err
+		}
+		note := fmt.Sprintf("with finding %d, the first report of this issue", primaryID)
+		if reason != "" {
+			note += ": " + reason
+		}
+		if err := tx.Create(&store.FindingEvent{FindingID: d.ID, At: now, Actor: p.Name, Kind: "status",
+			FromValue: d.Status, ToValue: to, Note: note}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }

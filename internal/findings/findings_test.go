@@ -136,3 +136,26 @@ func TestBulkIsAllOrNothing(t *testing.T) {
 		t.Errorf("comment: %v", err)
 	}
 }
+
+func TestADecisionOnTheFirstReportCoversTheDuplicates(t *testing.T) {
+	ctx := context.Background()
+	svc, st, id, now := seed(t)
+	var primary store.Finding
+	st.DB.First(&primary, id)
+	dup := store.Finding{APIID: primary.APIID, Fingerprint: "fp-burp", Tool: "burp", RuleID: "x", Title: "t", Severity: "high",
+		Status: store.FindingOpen, FirstSeen: *now, LastSeen: *now, UpdatedAt: *now, DuplicateOf: &primary.ID}
+	st.DB.Create(&dup)
+	until := now.Add(30 * 24 * time.Hour)
+	if _, err := svc.Apply(ctx, admin, id, findings.Change{Status: str("risk_accepted"), Reason: "WAF rule 942100", AcceptUntil: &until}); err != nil {
+		t.Fatal(err)
+	}
+	var got store.Finding
+	st.DB.First(&got, dup.ID)
+	if got.Status != store.FindingRiskAccepted || got.AcceptedUntil == nil || got.AcceptReason != "WAF rule 942100" {
+		t.Fatalf("duplicate after accepting the primary: %q until %v reason %q", got.Status, got.AcceptedUntil, got.AcceptReason)
+	}
+	evs, _ := svc.History(ctx, dup.ID)
+	if len(evs) != 1 || evs[0].Actor != "alice" || !strings.Contains(evs[0].Note, "with finding") {
+		t.Fatalf("duplicate's history = %+v", evs)
+	}
+}

@@ -45,6 +45,7 @@ type findingWriter struct {
 	templates map[int64]*collectors.PathTemplates
 	epIDs     map[int64]map[string]int64
 	byFP      map[int64]map[string]findingState // per API, by fingerprint
+	primaries map[int64]map[string]primary      // per API, by correlation
 	// Written by flush: findings seen again, new ones and their notes.
 	seen         []int64
 	created      []store.Finding
@@ -59,7 +60,7 @@ type scopeKey struct {
 func (s *Service) newFindingWriter(tx *gorm.DB, src collectors.Source, runID int64, now time.Time) *findingWriter {
 	return &findingWriter{s: s, tx: tx, src: src, runID: runID, now: now, scope: map[scopeKey]bool{},
 		templates: map[int64]*collectors.PathTemplates{}, epIDs: map[int64]map[string]int64{},
-		byFP: map[int64]map[string]findingState{}}
+		byFP: map[int64]map[string]findingState{}, primaries: map[int64]map[string]primary{}}
 }
 
 // scanned records that this import scanned api with tool, findings or not.
@@ -129,6 +130,34 @@ func (w *findingWriter) endpoint(apiID int64, epIDs map[string]int64, f collecto
 	return &id, key, nil
 }
 
+// primary is the first stored finding of a correlation group.
+type primary struct {
+	id   int64
+	tool string
+}
+
+// Correlation is the cross-tool identity of a finding: the same weakness
+// (CWE) at the same place of the same API, the place being the inventory
+// operation (DAST, matched from the URL) or the file and line (SAST). ""
+// when the finding names no CWE or no place: then only its own tool's
+// fingerprint identifies it.
+func Correlation(apiID int64, endpointID *int64, f collectors.Finding) string {
+	if f.CWE <= 0 {
+		return ""
+	}
+	var place string
+	switch {
+	case endpointID != nil:
+		place = fmt.Sprint("endpoint:", *endpointID)
+	case f.File != "" && f.Line > 0:
+		place = fmt.Sprint("file:", f.File, ":", f.Line)
+	default:
+		return ""
+	}
+	h := sha256.Sum256([]byte(fmt.Sprint(apiID, "\x00", place, "\x00", f.CWE)))
+	return hex.EncodeToString(h[:12])
+}
+
 // findingState is what an import needs to know of a stored finding.
 type findingState struct {
 	ID         int64
@@ -145,15 +174,19 @@ func (w *findingWriter) known(apiID int64) (map[string]findingState, error) {
 		return m, nil
 	}
 	var rows []store.Finding
-	if err := w.tx.Select("id, fingerprint, status, severity, endpoint_id, last_run_id").
-		Where("api_id = ?", apiID).Find(&rows).Error; err != nil {
+	if err := w.tx.Select("id, fingerprint, status, severity, endpoint_id, last_run_id, tool, correlation, duplicate_of").
+		Where("api_id = ?", apiID).Order("id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("findings of api %d: %w", apiID, err)
 	}
 	m := make(map[string]findingState, len(rows))
+	prim := map[string]primary{}
 	for _, r := range rows {
 		m[r.Fingerprint] = findingState{ID: r.ID, Status: r.Status, Severity: r.Severity, EndpointID: r.EndpointID, LastRunID: r.LastRunID}
+		if _, ok := prim[r.Correlation]; r.Correlation != "" && r.DuplicateOf == nil && !ok {
+			prim[r.Correlation] = primary{r.ID, r.Tool}
+		}
 	}
-	w.byFP[apiID] = m
+	w.byFP[apiID], w.primaries[apiID] = m, prim
 	return m, nil
 }
 
@@ -226,6 +259,12 @@ func (w *findingWriter) upsert(apiID int64, epIDs map[string]int64, f collectors
 		DueAt: w.due(f.Severity),
 	}
 	note := fmt.Sprintf("reported by %s (source %s, run %d)", f.Tool, w.src.Name, w.runID)
+	nf.Correlation = Correlation(apiID, epID, f)
+	if p, ok := w.primaries[apiID][nf.Correlation]; ok && nf.Correlation != "" && p.tool != f.Tool {
+		// Another tool already reported this weakness here: one issue.
+		nf.DuplicateOf = &p.id
+		note += fmt.Sprintf("; the same weakness at the same place as finding %d (%s)", p.id, p.tool)
+	}
 	if slices.Contains(f.Tags, TagSuppressed) {
 		// Suppressed in the code or the tool's config (#nosec, nosemgrep,
 		// a SARIF suppression): the team already judged it. It is kept,

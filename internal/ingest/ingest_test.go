@@ -392,3 +392,65 @@ func TestSuppressedFindingsAreStoredAsFalsePositives(t *testing.T) {
 		t.Fatalf("suppressed finding stored as %q, due %v, at %s:%d", f.Status, f.DueAt, f.File, f.Line)
 	}
 }
+
+// Two tools reporting the same weakness at the same operation are one
+// issue: the second report points at the first, and while either tool
+// still sees it, exactly one of them stands for the issue.
+func TestCrossToolDuplicates(t *testing.T) {
+	st := storetest.Open(t)
+	svc := &ingest.Service{Store: st}
+	reports := map[string]bool{"zap": true, "burp": true} // which tool reports the weakness this run
+	src := useFake(t, func(ctx context.Context, src collectors.Source, sink collectors.Sink) error {
+		if src.Name == "spec" {
+			if err := sink.API(collectors.API{Name: "a", BaseURLs: []string{"https://a.example.com"}}); err != nil {
+				return err
+			}
+			return sink.Endpoint(collectors.Endpoint{API: "a", Method: "GET", Path: "/items/{id}"})
+		}
+		tool := src.Name
+		art := &collectors.Artifact{Name: tool + ".xml", Data: []byte(tool)}
+		if err := sink.Evidence(collectors.Evidence{API: "a", Artifact: art, Location: tool, Facts: collectors.Facts{collectors.FactScanPresent: true}}); err != nil {
+			return err
+		}
+		if !reports[tool] {
+			return nil
+		}
+		return sink.Finding(collectors.Finding{API: "a", Tool: tool, RuleID: tool + "-sqli", Title: "SQL injection", Severity: collectors.SeverityHigh,
+			CWE: 89, Method: "GET", URL: "https://a.example.com/items/" + tool + "?q=1"})
+	})
+	run := func(name string) {
+		t.Helper()
+		s := src
+		s.Name = name
+		if _, err := svc.Run(context.Background(), s, store.TriggerManual); err != nil {
+			t.Fatal(err)
+		}
+	}
+	standing := func() []store.Finding {
+		var fs []store.Finding
+		st.DB.Table("findings AS f").Joins(store.JoinPrimary).Select("f.*").Where(store.StandsForIssue).Order("f.id").Scan(&fs)
+		return fs
+	}
+	run("spec")
+	run("zap")
+	run("burp")
+	var all []store.Finding
+	st.DB.Order("id").Find(&all)
+	if len(all) != 2 || all[1].DuplicateOf == nil || *all[1].DuplicateOf != all[0].ID || all[0].Correlation == "" || all[0].Correlation != all[1].Correlation {
+		t.Fatalf("findings = %+v; want burp's pointing at zap's", all)
+	}
+	if s := standing(); len(s) != 1 || s[0].Tool != "zap" {
+		t.Fatalf("standing for the issue: %+v, want zap's report only", s)
+	}
+	reports["zap"] = false
+	run("zap") // zap no longer sees it; burp still does
+	var active []store.Finding
+	for _, f := range standing() {
+		if f.Status == store.FindingOpen || f.Status == store.FindingInProgress {
+			active = append(active, f)
+		}
+	}
+	if len(active) != 1 || active[0].Tool != "burp" {
+		t.Fatalf("active after zap's clean scan: %+v, want burp's report standing for the issue", active)
+	}
+}

@@ -205,8 +205,10 @@ func (s *Service) Input(ctx context.Context, apiID int64) (controls.APIInput, er
 		}
 		in.Endpoints = append(in.Endpoints, *ep)
 	}
+	// One finding per issue: a weakness two tools report counts once.
 	var fs []store.Finding
-	if err := db.Where("api_id = ?", apiID).Find(&fs).Error; err != nil {
+	if err := db.Table("findings AS f").Joins(store.JoinPrimary).Select("f.*").
+		Where("f.api_id = ? AND "+store.StandsForIssue, apiID).Scan(&fs).Error; err != nil {
 		return in, fmt.Errorf("scoring: api %q: findings: %w", api.Name, err)
 	}
 	epKeys := map[int64]string{}

@@ -154,6 +154,11 @@ type Finding struct {
 	AcceptedBy    string
 	TrackerURL    string `gorm:"column:tracker_url"`
 	FixedAt       *time.Time
+	// Correlation is the cross-tool identity (API, place, CWE); "" when
+	// the finding names no CWE or no place. DuplicateOf points at the
+	// first finding of another tool with the same correlation.
+	Correlation string
+	DuplicateOf *int64
 }
 
 // Finding statuses.
@@ -164,6 +169,16 @@ const (
 	FindingVerified      = "verified"
 	FindingFalsePositive = "false_positive"
 	FindingRiskAccepted  = "risk_accepted"
+)
+
+// StandsForIssue is the condition (on findings AS f, with their primary
+// joined as p by JoinPrimary) that keeps one finding per issue: a finding
+// no other tool reported first, or a duplicate that is still open while
+// the first report of it is not (the issue is not over while one tool
+// still sees it).
+const (
+	JoinPrimary    = "LEFT JOIN findings AS p ON p.id = f.duplicate_of"
+	StandsForIssue = "(f.duplicate_of IS NULL OR (f.status IN ('open','in_progress') AND p.status NOT IN ('open','in_progress')))"
 )
 
 // FindingEvent is a row of finding_events: one change of a finding.
