@@ -767,3 +767,31 @@ func TestFindingFormsAndPage(t *testing.T) {
 		t.Errorf("status after the form = %q", after.Status)
 	}
 }
+
+func TestDuplicatesAreListedOncePerIssue(t *testing.T) {
+	f := newFixture(t, "")
+	var first store.Finding
+	f.st.DB.Where("api_id = ?", f.ids["payments"]).Take(&first)
+	f.st.DB.Model(&store.Finding{}).Where("id = ?", first.ID).Update("correlation", "c1")
+	dup := first
+	dup.ID, dup.Fingerprint, dup.Tool, dup.DuplicateOf, dup.Correlation = 0, "other", "burp", &first.ID, "c1"
+	if err := f.st.DB.Create(&dup).Error; err != nil {
+		t.Fatal(err)
+	}
+	type list struct{ Total int }
+	if n := decode[list](t, f.do(t, "GET", fmt.Sprintf("/api/v1/findings?api=%d", f.ids["payments"]), "auditor", nil, nil)).Total; n != 1 {
+		t.Errorf("one issue reported by two tools lists %d times, want once", n)
+	}
+	if n := decode[list](t, f.do(t, "GET", fmt.Sprintf("/api/v1/findings?api=%d&duplicates=true", f.ids["payments"]), "auditor", nil, nil)).Total; n != 2 {
+		t.Errorf("with duplicates=true: %d, want both reports", n)
+	}
+	d := decode[struct {
+		Related []struct{ ID int64 }
+	}](t, f.do(t, "GET", fmt.Sprintf("/api/v1/findings/%d", first.ID), "auditor", nil, nil))
+	if len(d.Related) != 1 || d.Related[0].ID != dup.ID {
+		t.Errorf("related = %+v, want the other tool's report", d.Related)
+	}
+	if r := f.do(t, "GET", fmt.Sprintf("/findings/%d", dup.ID), "auditor", nil, nil); r.StatusCode != 200 {
+		t.Errorf("a duplicate's own page: %d", r.StatusCode)
+	}
+}
