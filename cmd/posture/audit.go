@@ -60,7 +60,7 @@ the dashboards' audit page. Directories are walked; each file is detected
 	}
 	rep := auditReport{Issues: []controls.Issue{}, Warnings: []string{}, Errors: []auditError{}, Counts: map[string]int{}}
 	for _, f := range files {
-		src, k, err := sourceFor(ctx, f, *kind)
+		src, k, err := sourceFor(ctx, f, *kind, "audit")
 		if err != nil {
 			rep.Errors = append(rep.Errors, auditError{f, err.Error()})
 			continue

@@ -419,3 +419,87 @@ func TestIngestAndAuditAURL(t *testing.T) {
 		t.Fatalf("audit of a URL: exit %d\n%s", code, out)
 	}
 }
+
+// Every real scan report imports; importing them all again changes
+// nothing; a truncated report fails with its file named and leaves the
+// stored findings as they were.
+func TestScanCorpusImportsIdempotently(t *testing.T) {
+	dir := testutil.Corpus(t, "scans")
+	db := filepath.Join(t.TempDir(), "p.db")
+	type line struct {
+		File          string `json:"file"`
+		Kind          string `json:"kind"`
+		OK            bool   `json:"ok"`
+		Error         string `json:"error"`
+		Findings      int    `json:"findings"`
+		NewFindings   int    `json:"new_findings"`
+		FixedFindings int    `json:"fixed_findings"`
+	}
+	ingestAll := func() []line {
+		t.Helper()
+		code, out, errOut := runCLI(t, "ingest", "--db", db, "--json", dir)
+		if code != 0 {
+			t.Fatalf("ingest of the scan corpus: exit %d\n%s\n%s", code, out, errOut)
+		}
+		var ls []line
+		sc := bufio.NewScanner(strings.NewReader(out))
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			var l line
+			if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+				t.Fatalf("not JSON: %q", sc.Text())
+			}
+			ls = append(ls, l)
+		}
+		return ls
+	}
+	first := ingestAll()
+	files := 0
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			files++
+		}
+		return nil
+	})
+	if len(first) != files {
+		t.Fatalf("%d results for %d files in the scan corpus", len(first), files)
+	}
+	total := 0
+	for _, l := range first {
+		if !l.OK || l.Kind == "" {
+			t.Errorf("%s: %+v", l.File, l)
+		}
+		total += l.NewFindings
+	}
+	if total == 0 {
+		t.Fatal("the scan corpus gave no findings")
+	}
+	for _, l := range ingestAll() {
+		if l.NewFindings != 0 || l.FixedFindings != 0 {
+			t.Errorf("re-import of %s: %d new, %d fixed; want nothing to change", l.File, l.NewFindings, l.FixedFindings)
+		}
+	}
+	count := func() int {
+		code, out, _ := runCLI(t, "ingest", "--db", db, "--json", "--kind", "zap", filepath.Join(dir, "zap", "juicy2.xml"))
+		if code != 0 {
+			t.Fatalf("re-import juicy2: %s", out)
+		}
+		var l line
+		json.Unmarshal([]byte(out), &l)
+		return l.Findings
+	}
+	before := count()
+	data, err := os.ReadFile(filepath.Join(dir, "zap", "juicy2.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(t.TempDir(), "juicy2.xml")
+	os.WriteFile(bad, data[:len(data)/2], 0o600)
+	code, out, _ := runCLI(t, "ingest", "--db", db, "--json", "--kind", "zap", bad)
+	if code != 1 || !strings.Contains(out, "juicy2.xml") {
+		t.Fatalf("truncated report: exit %d %s", code, out)
+	}
+	if after := count(); after != before {
+		t.Errorf("a failed import changed what a good one finds: %d -> %d", before, after)
+	}
+}

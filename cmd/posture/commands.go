@@ -111,6 +111,7 @@ Exit status 1 if any file failed.`, errOut)
 	api := fs.String("api", "", "assign everything imported to this API name")
 	owner := fs.String("owner", "", "owning team when the file does not name one")
 	asJSON := fs.Bool("json", false, "print one JSON object per file")
+	scope := fs.String("source", "", "the import's scope: a later import with the same --source marks the findings it no longer reports fixed (default: each file is its own scope)")
 	db := fs.String("db", "", "database: SQLite file (default $POSTURE_DATA/posture.db)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -134,7 +135,7 @@ Exit status 1 if any file failed.`, errOut)
 	for i, f := range files {
 		res := ingestResult{File: f, Kind: *kind}
 		var src collectors.Source
-		src, res.Kind, err = sourceFor(ctx, f, *kind)
+		src, res.Kind, err = sourceFor(ctx, f, *kind, *scope)
 		if err == nil && res.Kind == "" && walked[f] {
 			// Found by walking a directory: not every file there is
 			// evidence (READMEs, scripts). Say so and move on.
@@ -223,14 +224,27 @@ func expand(paths []string) (files []string, walked map[string]bool, err error) 
 // sourceFor is the source that imports one file or URL: a URL is fetched
 // first (bounded like a configured source), so its kind can be detected
 // from its content and the collector reads it from memory.
-func sourceFor(ctx context.Context, name, kind string) (collectors.Source, string, error) {
-	src := collectors.Source{Name: "ingest-" + kind, Kind: kind, Paths: []string{name}}
+//
+// Its name is the scope of the import: a later import under the same name
+// marks the findings it no longer reports fixed. By default that is the
+// file itself ("ingest:/abs/path" or the URL), so reports of one target
+// imported side by side do not fix each other; --source names a scope
+// shared by successive reports with different file names.
+func sourceFor(ctx context.Context, name, kind, scope string) (collectors.Source, string, error) {
+	if scope == "" {
+		scope = name
+		if abs, err := filepath.Abs(name); err == nil && !fetch.IsURL(name) {
+			scope = abs
+		}
+		scope = "ingest:" + scope
+	}
+	src := collectors.Source{Name: scope, Kind: kind, Paths: []string{name}}
 	if !fetch.IsURL(name) {
 		if kind != "" {
 			return src, kind, nil
 		}
 		k, err := detect(name)
-		src.Name, src.Kind = "ingest-"+k, k
+		src.Kind = k
 		return src, k, err
 	}
 	src, err := (&fetch.Fetcher{UserAgent: "posture/" + version}).Resolve(ctx, src)
@@ -242,7 +256,7 @@ func sourceFor(ctx context.Context, name, kind string) (collectors.Source, strin
 		return src, "", err
 	}
 	k := collectors.Detect(src.Paths[0], head)
-	src.Name, src.Kind = "ingest-"+k, k
+	src.Kind = k
 	return src, k, nil
 }
 
