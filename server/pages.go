@@ -151,8 +151,9 @@ func (s *Server) apiPage(c *gin.Context) {
 			return
 		}
 		audit, auditTotal = summarizeAudit(issues), len(issues)
-		if err := s.opt.Store.DB.WithContext(c.Request.Context()).Where("api_id = ? AND status IN ?", a.ID,
-			[]string{"open", "in_progress", "risk_accepted"}).Order("id DESC").Limit(100).Find(&findings).Error; err != nil {
+		if err := s.opt.Store.DB.WithContext(c.Request.Context()).Table("findings AS f").Joins(store.JoinPrimary).Select("f.*").
+			Where("f.api_id = ? AND f.status IN ? AND "+store.StandsForIssue, a.ID, []string{"open", "in_progress", "risk_accepted"}).
+			Order("f.id DESC").Limit(100).Scan(&findings).Error; err != nil {
 			s.internal(c, err)
 			return
 		}
