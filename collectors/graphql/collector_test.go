@@ -9,6 +9,7 @@ import (
 	"testing/fstest"
 
 	"github.com/posture-dev/posture/collectors"
+	"github.com/posture-dev/posture/collectors/collectortest"
 )
 
 func TestDetect(t *testing.T) {
@@ -94,10 +95,10 @@ func shopFS() fstest.MapFS {
 func TestCollectDirectory(t *testing.T) {
 	sink := collectDir(t, collectors.Source{Name: "s", FS: shopFS(), Paths: []string{"shop", "other/single.graphql", "/shop/"},
 		Owner: "team", Options: map[string]string{"endpoint": "https://shop.example.com/graphql"}})
-	if len(sink.apis) != 2 {
-		t.Fatalf("APIs %+v", sink.apis)
+	if len(sink.APIs) != 2 {
+		t.Fatalf("APIs %+v", sink.APIs)
 	}
-	shop, single := sink.apis[0], sink.apis[1]
+	shop, single := sink.APIs[0], sink.APIs[1]
 	if shop.Name != "shop" || shop.Description != "The shop." || shop.Owner != "team" ||
 		!reflect.DeepEqual(shop.BaseURLs, []string{"https://shop.example.com/graphql"}) {
 		t.Errorf("shop %+v", shop)
@@ -106,7 +107,7 @@ func TestCollectDirectory(t *testing.T) {
 		t.Errorf("single %+v", single)
 	}
 	var keys []string
-	for _, ep := range sink.endpoints {
+	for _, ep := range sink.Endpoints {
 		keys = append(keys, ep.API+" "+ep.Key())
 	}
 	wantKeys := []string{"shop QUERY product", "shop QUERY products", "shop MUTATION buy", "single QUERY ping"}
@@ -115,11 +116,11 @@ func TestCollectDirectory(t *testing.T) {
 	}
 	// Order: API, API evidence, then endpoint + evidence pairs.
 	wantOrder := "api evidence endpoint evidence endpoint evidence endpoint evidence api evidence endpoint evidence"
-	if got := strings.Join(sink.order, " "); got != wantOrder {
+	if got := strings.Join(sink.Order, " "); got != wantOrder {
 		t.Errorf("order %s", got)
 	}
 	arts := map[string]string{}
-	for _, ev := range sink.evidence {
+	for _, ev := range sink.Evidences {
 		arts[ev.Endpoint+" "+ev.API] = ev.Artifact.Name
 	}
 	if arts[" shop"] != "shop/a_query.graphql" || arts["QUERY products shop"] != "shop/c/ext.GraphQL" ||
@@ -131,26 +132,26 @@ func TestCollectDirectory(t *testing.T) {
 func TestCollectNaming(t *testing.T) {
 	fsys := shopFS()
 	sink := collectDir(t, collectors.Source{Name: "s", FS: fsys, Paths: []string{"shop"}, API: "Shop API"})
-	if sink.apis[0].Name != "Shop API" || sink.endpoints[0].API != "Shop API" || sink.evidence[0].API != "Shop API" {
-		t.Errorf("API option: %+v", sink.apis[0])
+	if sink.APIs[0].Name != "Shop API" || sink.Endpoints[0].API != "Shop API" || sink.Evidences[0].API != "Shop API" {
+		t.Errorf("API option: %+v", sink.APIs[0])
 	}
 	sink = collectDir(t, collectors.Source{Name: "s", FS: fsys, Paths: []string{"other/single.graphql"},
 		APIMap: map[string]string{"single": "Ping Service"}})
-	if sink.apis[0].Name != "Ping Service" {
-		t.Errorf("API map: %+v", sink.apis[0])
+	if sink.APIs[0].Name != "Ping Service" {
+		t.Errorf("API map: %+v", sink.APIs[0])
 	}
 	// The root of an FS has no name of its own: the source's.
 	sink = collectDir(t, collectors.Source{Name: "src-name", FS: fstest.MapFS{"s.graphql": {Data: []byte("type Query { a: Int }")}}, Paths: []string{"."}})
-	if sink.apis[0].Name != "src-name" {
-		t.Errorf("root: %+v", sink.apis[0])
+	if sink.APIs[0].Name != "src-name" {
+		t.Errorf("root: %+v", sink.APIs[0])
 	}
 }
 
 func TestCollectStops(t *testing.T) {
 	src := collectors.Source{Name: "s", FS: shopFS(), Paths: []string{"shop"}}
 	for n := 1; n <= 6; n++ {
-		sink := &memSink{failAfter: n}
-		if err := (Collector{}).Collect(context.Background(), src, sink); !errors.Is(err, errSinkFull) {
+		sink := &memSink{FailAfter: n}
+		if err := (Collector{}).Collect(context.Background(), src, sink); !errors.Is(err, collectortest.ErrSinkFull) {
 			t.Errorf("failAfter %d: %v", n, err)
 		}
 	}

@@ -142,10 +142,10 @@ func collectDir(t *testing.T, src collectors.Source) *memSink {
 // sinkResult rebuilds a Result from what one Collect of one path sent.
 func sinkResult(t *testing.T, s *memSink) *Result {
 	t.Helper()
-	if len(s.apis) != 1 {
-		t.Fatalf("%d APIs", len(s.apis))
+	if len(s.APIs) != 1 {
+		t.Fatalf("%d APIs", len(s.APIs))
 	}
-	res := &Result{API: s.apis[0], Endpoints: s.endpoints, Evidence: s.evidence}
+	res := &Result{API: s.APIs[0], Endpoints: s.Endpoints, Evidence: s.Evidences}
 	checkResult(t, res)
 	return res
 }

@@ -11,6 +11,7 @@ import (
 	"testing/fstest"
 
 	"github.com/posture-dev/posture/collectors"
+	"github.com/posture-dev/posture/collectors/collectortest"
 	"github.com/posture-dev/posture/internal/safedecode"
 	"github.com/posture-dev/posture/internal/testutil"
 )
@@ -137,20 +138,20 @@ func TestCollectFS(t *testing.T) {
 	}
 	// legacy/api.json sorts before users.yaml; k8s, notes, .git and the
 	// look-alike are skipped.
-	if len(sink.apis) != 2 || sink.apis[0].Name != "Legacy" || sink.apis[1].Name != "Users" {
-		t.Fatalf("APIs %+v", sink.apis)
+	if len(sink.APIs) != 2 || sink.APIs[0].Name != "Legacy" || sink.APIs[1].Name != "Users" {
+		t.Fatalf("APIs %+v", sink.APIs)
 	}
-	if sink.apis[0].Owner != "fallback" || sink.apis[1].Owner != "identity" {
-		t.Errorf("owners %q %q", sink.apis[0].Owner, sink.apis[1].Owner)
+	if sink.APIs[0].Owner != "fallback" || sink.APIs[1].Owner != "identity" {
+		t.Errorf("owners %q %q", sink.APIs[0].Owner, sink.APIs[1].Owner)
 	}
 	wantOrder := []string{"api", "evidence", "endpoint", "evidence", "api", "evidence", "endpoint", "evidence", "endpoint", "evidence"}
-	if !reflect.DeepEqual(sink.order, wantOrder) {
-		t.Errorf("order %v", sink.order)
+	if !reflect.DeepEqual(sink.Order, wantOrder) {
+		t.Errorf("order %v", sink.Order)
 	}
-	if a := sink.evidence[0].Artifact; a.Name != "specs/legacy/api.json" || a.ContentType != "application/json" {
+	if a := sink.Evidences[0].Artifact; a.Name != "specs/legacy/api.json" || a.ContentType != "application/json" {
 		t.Errorf("artifact %+v", a)
 	}
-	users := sink.evidence[2:]
+	users := sink.Evidences[2:]
 	if a := users[0].Artifact; a.Name != "specs/users.yaml" || a.ContentType != "application/yaml" || string(a.Data) != userSpec {
 		t.Errorf("artifact %s %s", a.Name, a.ContentType)
 	}
@@ -240,19 +241,19 @@ func TestCollectFSErrors(t *testing.T) {
 	// external_refs=false leaves them unresolved.
 	sink := &memSink{}
 	err = (Collector{}).Collect(context.Background(), collectors.Source{Name: "s", FS: bad, Paths: []string{"b.yaml"}, Options: map[string]string{"external_refs": "false"}}, sink)
-	if err != nil || len(sink.endpoints) != 1 {
+	if err != nil || len(sink.Endpoints) != 1 {
 		t.Errorf("external_refs=false: %v", err)
 	}
 }
 
 func TestCollectSinkAndContext(t *testing.T) {
 	src := collectors.Source{Name: "fs", FS: testFS, Paths: []string{"specs"}}
-	sink := &memSink{failAfter: 3}
-	if err := (Collector{}).Collect(context.Background(), src, sink); !errors.Is(err, errSinkFull) {
+	sink := &memSink{FailAfter: 3}
+	if err := (Collector{}).Collect(context.Background(), src, sink); !errors.Is(err, collectortest.ErrSinkFull) {
 		t.Fatalf("sink error not returned: %v", err)
 	}
-	if sink.calls != 4 {
-		t.Fatalf("collector went on after the sink failed: %d calls", sink.calls)
+	if sink.Calls != 4 {
+		t.Fatalf("collector went on after the sink failed: %d calls", sink.Calls)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -280,15 +281,15 @@ func TestCollectOS(t *testing.T) {
 	if err := (Collector{}).Collect(context.Background(), src, sink); err != nil {
 		t.Fatal(err)
 	}
-	if len(sink.apis) != 2 || sink.apis[0].Name != "Users" || sink.apis[1].Name != "Legacy" {
-		t.Fatalf("APIs %+v", sink.apis)
+	if len(sink.APIs) != 2 || sink.APIs[0].Name != "Users" || sink.APIs[1].Name != "Legacy" {
+		t.Fatalf("APIs %+v", sink.APIs)
 	}
-	if sink.evidence[0].Artifact.Name != single {
-		t.Errorf("artifact %s", sink.evidence[0].Artifact.Name)
+	if sink.Evidences[0].Artifact.Name != single {
+		t.Errorf("artifact %s", sink.Evidences[0].Artifact.Name)
 	}
 	// Named alone, the file's directory is the root: ../secret.yaml stays out.
-	want(t, "escape", sink.evidence[2].Facts, map[string]any{collectors.FactResponseSchemaDefined: nil})
-	want(t, "users", sink.evidence[1].Facts, map[string]any{collectors.FactRequestBounded: true})
+	want(t, "escape", sink.Evidences[2].Facts, map[string]any{collectors.FactResponseSchemaDefined: nil})
+	want(t, "users", sink.Evidences[1].Facts, map[string]any{collectors.FactRequestBounded: true})
 
 	// A symlink pointing outside the root is not followed.
 	if err := os.Symlink(filepath.Join(dir, "secret.yaml"), filepath.Join(specs, "common", "link.yaml")); err == nil {
@@ -300,7 +301,7 @@ func TestCollectOS(t *testing.T) {
 		if err := (Collector{}).Collect(context.Background(), collectors.Source{Name: "os", Paths: []string{single}}, sink); err != nil {
 			t.Fatalf("symlink: %v", err)
 		}
-		want(t, "symlink", sink.evidence[2].Facts, map[string]any{collectors.FactResponseSchemaDefined: nil})
+		want(t, "symlink", sink.Evidences[2].Facts, map[string]any{collectors.FactResponseSchemaDefined: nil})
 	}
 }
 

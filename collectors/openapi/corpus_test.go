@@ -238,8 +238,8 @@ func TestCollectCorpusDir(t *testing.T) {
 	if err := (Collector{}).Collect(context.Background(), src, sink); err != nil {
 		t.Fatal(err)
 	}
-	if len(sink.apis) != len(rels) {
-		t.Fatalf("%d APIs for %d files", len(sink.apis), len(rels))
+	if len(sink.APIs) != len(rels) {
+		t.Fatalf("%d APIs for %d files", len(sink.APIs), len(rels))
 	}
 	total := 0
 	for _, rel := range rels {
@@ -247,12 +247,12 @@ func TestCollectCorpusDir(t *testing.T) {
 			total += w.ops
 		}
 	}
-	if len(sink.endpoints) != total {
-		t.Errorf("%d endpoints, table says %d", len(sink.endpoints), total)
+	if len(sink.Endpoints) != total {
+		t.Errorf("%d endpoints, table says %d", len(sink.Endpoints), total)
 	}
 	var arts []string
 	var last *collectors.Artifact
-	for _, ev := range sink.evidence {
+	for _, ev := range sink.Evidences {
 		if ev.Artifact != last {
 			last = ev.Artifact
 			arts = append(arts, ev.Artifact.Name)
@@ -266,7 +266,7 @@ func TestCollectCorpusDir(t *testing.T) {
 			t.Errorf("artifact %d = %s, want %s", i, arts[i], rel)
 		}
 	}
-	for _, a := range sink.apis {
+	for _, a := range sink.APIs {
 		if a.Owner != "team-x" {
 			t.Errorf("API %s owner %q", a.Name, a.Owner)
 		}

@@ -99,8 +99,8 @@ func TestBadInputGarbage(t *testing.T) {
 	}
 	// The same bytes in a directory are not detected as OpenAPI: skipped.
 	sink := &memSink{}
-	if err := (Collector{}).Collect(context.Background(), collectors.Source{Name: "s", Paths: []string{dir}}, sink); err != nil || len(sink.apis) != 0 {
-		t.Fatalf("garbage in a directory: %v, %d APIs", err, len(sink.apis))
+	if err := (Collector{}).Collect(context.Background(), collectors.Source{Name: "s", Paths: []string{dir}}, sink); err != nil || len(sink.APIs) != 0 {
+		t.Fatalf("garbage in a directory: %v, %d APIs", err, len(sink.APIs))
 	}
 	// Printable garbage (one giant YAML scalar) is rejected as well.
 	for i := range data {

@@ -1,61 +1,17 @@
 package openapi
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/posture-dev/posture/collectors"
+	"github.com/posture-dev/posture/collectors/collectortest"
 )
 
 // memSink records what a collector sends, in order.
-type memSink struct {
-	apis      []collectors.API
-	endpoints []collectors.Endpoint
-	evidence  []collectors.Evidence
-	order     []string
-	failAfter int // fail the call after this many items; 0 = never
-	calls     int
-}
-
-var errSinkFull = errors.New("sink full")
-
-func (s *memSink) step(what string) error {
-	s.calls++
-	if s.failAfter > 0 && s.calls > s.failAfter {
-		return errSinkFull
-	}
-	s.order = append(s.order, what)
-	return nil
-}
-
-func (s *memSink) API(a collectors.API) error {
-	if err := s.step("api"); err != nil {
-		return err
-	}
-	s.apis = append(s.apis, a)
-	return nil
-}
-
-func (s *memSink) Endpoint(e collectors.Endpoint) error {
-	if err := s.step("endpoint"); err != nil {
-		return err
-	}
-	s.endpoints = append(s.endpoints, e)
-	return nil
-}
-
-func (s *memSink) Evidence(e collectors.Evidence) error {
-	if err := s.step("evidence"); err != nil {
-		return err
-	}
-	s.evidence = append(s.evidence, e)
-	return nil
-}
-
-func (s *memSink) Finding(collectors.Finding) error { return s.step("finding") }
+type memSink = collectortest.Sink
 
 // mustParse parses a hand-made document and checks the invariants every
 // result must satisfy.

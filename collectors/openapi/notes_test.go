@@ -634,7 +634,7 @@ func TestCollectNotes(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := 0
-	for _, ev := range sink.evidence {
+	for _, ev := range sink.Evidences {
 		n += len(ev.Notes)
 		for _, note := range ev.Notes {
 			if _, ok := ev.Facts[note.Fact]; !ok {

@@ -404,37 +404,37 @@ func TestCollectTestdata(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := parseTree(t, ".", testImportPaths, false)
-	if len(sink.apis) != len(res.APIs) {
-		t.Fatalf("%d APIs collected, %d parsed", len(sink.apis), len(res.APIs))
+	if len(sink.APIs) != len(res.APIs) {
+		t.Fatalf("%d APIs collected, %d parsed", len(sink.APIs), len(res.APIs))
 	}
 	eps := 0
 	for _, a := range res.APIs {
 		eps += len(a.Endpoints)
 	}
-	if len(sink.endpoints) != eps || len(sink.evidence) != eps+len(res.APIs) {
-		t.Fatalf("%d endpoints, %d evidence; want %d, %d", len(sink.endpoints), len(sink.evidence), eps, eps+len(res.APIs))
+	if len(sink.Endpoints) != eps || len(sink.Evidences) != eps+len(res.APIs) {
+		t.Fatalf("%d endpoints, %d evidence; want %d, %d", len(sink.Endpoints), len(sink.Evidences), eps, eps+len(res.APIs))
 	}
 	i := 0
 	for _, a := range res.APIs {
-		if sink.order[i] != "api" || sink.order[i+1] != "evidence" {
-			t.Fatalf("order at %d: %v", i, sink.order[i:i+2])
+		if sink.Order[i] != "api" || sink.Order[i+1] != "evidence" {
+			t.Fatalf("order at %d: %v", i, sink.Order[i:i+2])
 		}
 		i += 2
 		for range a.Endpoints {
-			if sink.order[i] != "endpoint" || sink.order[i+1] != "evidence" {
-				t.Fatalf("order at %d: %v", i, sink.order[i:i+2])
+			if sink.Order[i] != "endpoint" || sink.Order[i+1] != "evidence" {
+				t.Fatalf("order at %d: %v", i, sink.Order[i:i+2])
 			}
 			i += 2
 		}
 	}
-	for _, a := range sink.apis {
+	for _, a := range sink.APIs {
 		if a.Owner != "team-rpc" {
 			t.Errorf("%s: owner %q", a.Name, a.Owner)
 		}
 	}
 	want := filepath.Join("testdata", "grpc", "examples", "helloworld", "helloworld", "helloworld.proto")
 	found := false
-	for _, ev := range sink.evidence {
+	for _, ev := range sink.Evidences {
 		if ev.Artifact.Name == want {
 			found = true
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/posture-dev/posture/collectors"
+	"github.com/posture-dev/posture/collectors/collectortest"
 	"github.com/posture-dev/posture/internal/safedecode"
 )
 
@@ -161,8 +162,8 @@ func TestImportPathsStayInRoot(t *testing.T) {
 	if err := (Collector{}).Collect(context.Background(), collectors.Source{Name: "s", FS: fsys, Paths: []string{"api"}}, sink); err != nil {
 		t.Fatal(err)
 	}
-	if len(sink.endpoints) != 1 {
-		t.Errorf("endpoints %v", sink.endpoints)
+	if len(sink.Endpoints) != 1 {
+		t.Errorf("endpoints %v", sink.Endpoints)
 	}
 }
 
@@ -192,9 +193,9 @@ func TestCollectErrors(t *testing.T) {
 		t.Errorf("bad file: %v", err)
 	}
 	// The sink's error stops the collection.
-	sink := &memSink{failAfter: 3}
+	sink := &memSink{FailAfter: 3}
 	err = Collector{}.Collect(ctx, collectors.Source{Name: "s", Paths: []string{"testdata/grpc"}}, sink)
-	if !errors.Is(err, errSinkFull) {
+	if !errors.Is(err, collectortest.ErrSinkFull) {
 		t.Errorf("sink error: %v", err)
 	}
 	// A cancelled context stops it too.
@@ -213,15 +214,15 @@ func TestCollectSingleFile(t *testing.T) {
 	if err := (Collector{}).Collect(context.Background(), collectors.Source{Name: "s", Paths: []string{p}, API: "routes"}, sink); err != nil {
 		t.Fatal(err)
 	}
-	if len(sink.apis) != 1 || sink.apis[0].Name != "routes" || len(sink.endpoints) != 4 {
-		t.Fatalf("apis %v, %d endpoints", sink.apis, len(sink.endpoints))
+	if len(sink.APIs) != 1 || sink.APIs[0].Name != "routes" || len(sink.Endpoints) != 4 {
+		t.Fatalf("apis %v, %d endpoints", sink.APIs, len(sink.Endpoints))
 	}
-	for _, ev := range sink.evidence {
-		if ev.Artifact.Name != p || ev.API != "routes" || ev.Artifact != sink.evidence[0].Artifact {
+	for _, ev := range sink.Evidences {
+		if ev.Artifact.Name != p || ev.API != "routes" || ev.Artifact != sink.Evidences[0].Artifact {
 			t.Errorf("evidence %s: artifact %q (%p), API %q", ev.Location, ev.Artifact.Name, ev.Artifact, ev.API)
 		}
 	}
-	if !strings.HasPrefix(sink.evidence[1].Location, p+":") {
-		t.Errorf("location %q", sink.evidence[1].Location)
+	if !strings.HasPrefix(sink.Evidences[1].Location, p+":") {
+		t.Errorf("location %q", sink.Evidences[1].Location)
 	}
 }
