@@ -221,6 +221,9 @@ const (
 	SeverityInfo     = "info"
 )
 
+// Severities lists the severities, most severe first.
+var Severities = []string{SeverityCritical, SeverityHigh, SeverityMedium, SeverityLow, SeverityInfo}
+
 // Finding is a normalized issue reported by a tool or derived from a spec.
 type Finding struct {
 	API         string

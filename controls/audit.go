@@ -105,7 +105,7 @@ func Audit(cat *catalog.Catalog, recs []AuditRecord) []Issue {
 	}
 	slices.SortStableFunc(out, func(a, b Issue) int {
 		return cmp.Or(
-			cmp.Compare(severityRank[a.Severity], severityRank[b.Severity]),
+			cmp.Compare(SeverityRank(a.Severity), SeverityRank(b.Severity)),
 			cmp.Compare(a.File, b.File),
 			cmp.Compare(a.Line, b.Line),
 			cmp.Compare(a.Pointer, b.Pointer),
@@ -116,19 +116,13 @@ func Audit(cat *catalog.Catalog, recs []AuditRecord) []Issue {
 	return out
 }
 
-// severityRank orders severities, most severe first.
-var severityRank = map[string]int{
-	collectors.SeverityCritical: 0, collectors.SeverityHigh: 1, collectors.SeverityMedium: 2,
-	collectors.SeverityLow: 3, collectors.SeverityInfo: 4,
-}
-
-// SeverityRank is the position of a severity, most severe first; unknown
-// severities sort last.
+// SeverityRank is the position of a severity in collectors.Severities,
+// most severe first; unknown severities sort last.
 func SeverityRank(s string) int {
-	if r, ok := severityRank[s]; ok {
+	if r := slices.Index(collectors.Severities, s); r >= 0 {
 		return r
 	}
-	return len(severityRank)
+	return len(collectors.Severities)
 }
 
 // factControls indexes the fact-checked controls by the facts they test.

@@ -82,8 +82,7 @@ type auditSummary struct {
 
 func summarizeAudit(all []controls.Issue) []auditSummary {
 	var out []auditSummary
-	for _, sev := range []string{collectors.SeverityCritical, collectors.SeverityHigh, collectors.SeverityMedium,
-		collectors.SeverityLow, collectors.SeverityInfo} {
+	for _, sev := range collectors.Severities {
 		n := 0
 		for _, is := range all {
 			if is.Severity == sev {

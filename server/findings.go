@@ -17,6 +17,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/posture-dev/posture/collectors"
+	"github.com/posture-dev/posture/internal/auth"
 	"github.com/posture-dev/posture/internal/findings"
 	"github.com/posture-dev/posture/internal/store"
 )
@@ -136,11 +137,12 @@ func (s *Server) findingsQuery(c *gin.Context, f findingFilter) (*gorm.DB, bool)
 	q := s.opt.Store.DB.WithContext(c.Request.Context()).Table("findings AS f").
 		Joins("JOIN apis AS a ON a.id = f.api_id").Joins("LEFT JOIN endpoints AS e ON e.id = f.endpoint_id").
 		Joins(store.JoinPrimary)
-	switch {
-	case p.Role == "admin" || p.Role == "auditor":
-	case p.Role == "team" && p.Team != "":
-		q = q.Where("a.owner = ?", p.Team)
-	default:
+	// The same rule as an API's evidence (auth.Principal.CanReadEvidence),
+	// as a query: a team its own APIs, admins and auditors all, others none.
+	switch team, scoped := p.TeamScope(); {
+	case scoped && team != "":
+		q = q.Where("a.owner = ?", team)
+	case scoped || !p.CanReadEvidence(""):
 		return nil, false
 	}
 	if !f.Duplicates {
@@ -430,8 +432,8 @@ func (s *Server) postImport(c *gin.Context) {
 		return
 	}
 	switch {
-	case p.Role == "admin":
-	case p.Role == "team" && existing.ID != 0 && existing.Owner == p.Team:
+	case p.Role == auth.RoleAdmin:
+	case p.Role == auth.RoleTeam && existing.ID != 0 && existing.Owner == p.Team:
 	default:
 		s.fail(c, http.StatusForbidden, "you may upload reports for your team's existing APIs only")
 		return
@@ -488,7 +490,7 @@ func (s *Server) postImport(c *gin.Context) {
 		return
 	}
 	owner := existing.Owner
-	if owner == "" && p.Role == "team" {
+	if owner == "" && p.Role == auth.RoleTeam {
 		owner = p.Team
 	}
 	src := collectors.Source{Name: source, Kind: kind, Paths: []string{path}, API: api, Owner: owner}
@@ -525,7 +527,7 @@ func (s *Server) findingsPage(c *gin.Context) {
 	s.render(c, http.StatusOK, "findings", map[string]any{
 		"Title": "Findings", "Findings": items, "Total": total, "Filter": f, "Query": f.query(),
 		"Pager": makePager(c, pg, total), "Statuses": findings.Statuses,
-		"Severities": []string{"critical", "high", "medium", "low", "info"},
+		"Severities": collectors.Severities,
 		"Flash":      c.Query("flash"), "FlashError": c.Query("error") != "", "Team": principal(c).Team,
 	})
 }
@@ -542,8 +544,13 @@ func (s *Server) findingPage(c *gin.Context) {
 }
 
 // back redirects to a page with a flash message.
+// to may carry a query of its own (a list's filter).
 func back(c *gin.Context, to, msg string, failed bool) {
-	q := "?flash=" + url.QueryEscape(msg)
+	sep := "?"
+	if strings.Contains(to, "?") {
+		sep = "&"
+	}
+	q := sep + "flash=" + url.QueryEscape(msg)
 	if failed {
 		q += "&error=1"
 	}
@@ -610,15 +617,13 @@ func (s *Server) findingComment(c *gin.Context) {
 func (s *Server) findingsBulkForm(c *gin.Context) {
 	to := "/findings"
 	if q := c.PostForm("query"); q != "" && !strings.ContainsAny(q, "\r\n") {
-		to += "?" + q + "&"
-	} else {
-		to += "?"
+		to += "?" + q
 	}
 	var ids []int64
 	for _, v := range c.PostFormArray("id") {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			back(c, strings.TrimRight(to, "?&"), "bad finding id "+v, true)
+			back(c, to, "bad finding id "+v, true)
 			return
 		}
 		ids = append(ids, id)
@@ -634,9 +639,5 @@ func (s *Server) findingsBulkForm(c *gin.Context) {
 	} else {
 		s.audit(c, principal(c).Name, "finding.bulk_change", fmt.Sprintf("%d findings", n), changeSummary(ch))
 	}
-	q := "flash=" + url.QueryEscape(msg)
-	if failed {
-		q += "&error=1"
-	}
-	c.Redirect(http.StatusSeeOther, to+q)
+	back(c, to, msg, failed)
 }

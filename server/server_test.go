@@ -766,6 +766,12 @@ func TestFindingFormsAndPage(t *testing.T) {
 	if after.Status != store.FindingFalsePositive {
 		t.Errorf("status after the form = %q", after.Status)
 	}
+	// The bulk form returns to the list with its filter and one flash.
+	h := map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie, "Origin": f.ts.URL}
+	r = f.do(t, "POST", "/findings-bulk", "", strings.NewReader(url.Values{"query": {"severity=low"}, "id": {"x"}}.Encode()), h)
+	if loc := r.Header.Get("Location"); r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/findings?severity=low&flash=") || !strings.HasSuffix(loc, "&error=1") {
+		t.Errorf("bulk form with a bad id: %d %q", r.StatusCode, loc)
+	}
 }
 
 func TestDuplicatesAreListedOncePerIssue(t *testing.T) {

@@ -166,7 +166,7 @@ func printAudit(out io.Writer, rep auditReport) {
 		return
 	}
 	var parts []string
-	for _, sev := range []string{collectors.SeverityCritical, collectors.SeverityHigh, collectors.SeverityMedium, collectors.SeverityLow, collectors.SeverityInfo} {
+	for _, sev := range collectors.Severities {
 		if n := rep.Counts[sev]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, sev))
 		}

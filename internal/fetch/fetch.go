@@ -14,6 +14,7 @@ package fetch
 import (
 	"archive/tar"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -102,7 +103,7 @@ func (f *Fetcher) Resolve(ctx context.Context, src collectors.Source) (collector
 	out := src
 	out.Paths = nil
 	if repo := src.Options[OptGit]; repo != "" {
-		paths, err := f.git(ctx, repo, cmpOr(src.Options[OptGitRef], "HEAD"), src.Paths, mfs, b)
+		paths, err := f.git(ctx, repo, cmp.Or(src.Options[OptGitRef], "HEAD"), src.Paths, mfs, b)
 		if err != nil {
 			return src, fmt.Errorf("git %s: %w", repo, err)
 		}
@@ -123,13 +124,6 @@ func (f *Fetcher) Resolve(ctx context.Context, src collectors.Source) (collector
 	}
 	out.FS = mfs
 	return out, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func (f *Fetcher) limits() Limits {

@@ -73,15 +73,7 @@ func (s *Service) now() time.Time {
 }
 
 func (s *Service) due(severity string, from time.Time) *time.Time {
-	sla := s.SLA
-	if sla == nil {
-		sla = ingest.DefaultSLA
-	}
-	if days, ok := sla[severity]; ok && days > 0 {
-		d := from.Add(time.Duration(days) * 24 * time.Hour)
-		return &d
-	}
-	return nil
+	return ingest.DueAt(s.SLA, severity, from)
 }
 
 // Load returns a finding and its API's owner if p may read it, else

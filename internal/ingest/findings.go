@@ -75,13 +75,16 @@ func (w *findingWriter) event(findingID int64, kind, from, to, note string) erro
 		FromValue: from, ToValue: to, Note: note}).Error
 }
 
-func (w *findingWriter) due(severity string) *time.Time {
-	sla := w.s.SLA
+func (w *findingWriter) due(severity string) *time.Time { return DueAt(w.s.SLA, severity, w.now) }
+
+// DueAt is the deadline of a finding of severity whose clock starts at
+// from: the SLA's days for that severity (nil sla: DefaultSLA), or none.
+func DueAt(sla map[string]int, severity string, from time.Time) *time.Time {
 	if sla == nil {
 		sla = DefaultSLA
 	}
 	if days, ok := sla[severity]; ok && days > 0 {
-		d := w.now.Add(time.Duration(days) * 24 * time.Hour)
+		d := from.Add(time.Duration(days) * 24 * time.Hour)
 		return &d
 	}
 	return nil
