@@ -157,6 +157,25 @@ const (
 	FactRPCStreaming = "rpc.streaming"
 )
 
+// Detail facts from traffic (access logs), per API over the run's lines.
+const (
+	// int64: requests counted.
+	FactTrafficRequests = "traffic.requests"
+	// []string: served endpoints ("GET /admin/{id}") no description
+	// declares: shadow endpoints. At most 50, sorted.
+	FactTrafficShadow = "traffic.shadow_endpoints"
+	// []string: endpoints the description deprecates that still answered
+	// with success: zombie endpoints.
+	FactTrafficZombie = "traffic.zombie_endpoints"
+	// int64: plaintext (non-TLS) requests answered with 2xx. Absent when
+	// the log does not say which requests came over TLS.
+	FactTrafficPlaintextSuccess = "traffic.plaintext_success"
+	// []string: endpoints whose description requires authentication that
+	// answered 2xx to a caller the log records as unauthenticated. Absent
+	// when the log does not record authentication.
+	FactTrafficUnauthSuccess = "traffic.unauthenticated_success"
+)
+
 // ValidateFacts checks that every value has one of the allowed types and
 // every key is non-empty, naming the first offender.
 func ValidateFacts(f Facts) error {
@@ -203,4 +222,5 @@ var KnownFacts = []string{
 	FactCORSWildcard, FactCORSCredentials, FactTLSMinVersion, FactHeadersSet,
 	FactLoggingSinks, FactGatewayPlugins, FactUpstream,
 	FactGraphQLCostDirectives, FactRPCStreaming,
+	FactTrafficRequests, FactTrafficShadow, FactTrafficZombie, FactTrafficPlaintextSuccess, FactTrafficUnauthSuccess,
 }

@@ -87,6 +87,11 @@ type ingestResult struct {
 	// FixedFindings an earlier import of the same source reported and
 	// this one no longer does.
 	FixedFindings int `json:"fixed_findings"`
+	// Access logs: lines read (resuming where the last import of the
+	// same source stopped), malformed among them, requests counted.
+	Lines     int64 `json:"lines,omitempty"`
+	Malformed int64 `json:"malformed,omitempty"`
+	Requests  int64 `json:"requests,omitempty"`
 	// Warnings did not stop the import but left some facts unknown.
 	Warnings []string `json:"warnings,omitempty"`
 }
@@ -157,11 +162,15 @@ Exit status 1 if any file failed.`, errOut)
 		}
 		res.APIs, res.Endpoints, res.Evidence, res.Findings, res.NewFindings = st.APIs, st.Endpoints, st.Evidence, st.Findings, st.NewFindings
 		res.Warnings, res.FixedFindings = st.Warnings, st.FixedFindings
+		res.Lines, res.Malformed, res.Requests = st.Lines, st.Malformed, st.Requests
 		if *asJSON {
 			_ = enc.Encode(res)
 		} else if res.OK {
 			fmt.Fprintf(out, "[%d/%d] ok    %s (%s): %d APIs, %d endpoints, %d evidence, %d findings (%d new, %d no longer reported: fixed)\n",
 				i+1, len(files), f, res.Kind, res.APIs, res.Endpoints, res.Evidence, res.Findings, res.NewFindings, res.FixedFindings)
+			if res.Lines > 0 {
+				fmt.Fprintf(out, "        %d lines read (%d malformed), %d requests\n", res.Lines, res.Malformed, res.Requests)
+			}
 		} else {
 			fmt.Fprintf(out, "[%d/%d] FAIL  %s\n", i+1, len(files), res.Error)
 		}

@@ -11,8 +11,7 @@ import (
 )
 
 // Auto-detection over the whole shared corpus: every spec, gateway and
-// scan file is claimed by the collector of its kind (logs have no
-// collector yet and must not be claimed by any).
+// scan and log file is claimed by the collector of its kind.
 func TestDetectCorpus(t *testing.T) {
 	want := map[string]string{
 		"specs/openapi":            "openapi",
@@ -34,7 +33,7 @@ func TestDetectCorpus(t *testing.T) {
 		"scans/trivy":              "trivy",
 		"scans/wapiti":             "wapiti",
 		"scans/zap":                "zap",
-		"logs":                     "",
+		"logs":                     "accesslog",
 	}
 	for dir, kind := range want {
 		root := testutil.Corpus(t, dir)

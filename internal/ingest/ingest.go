@@ -75,6 +75,11 @@ type Stats struct {
 	// FixedFindings were reported by an earlier import of the same
 	// source, tool and API and are no longer: marked fixed.
 	FixedFindings int `json:"fixed_findings"`
+	// Access logs: lines read this run, of which malformed, and the
+	// requests counted.
+	Lines     int64 `json:"lines,omitempty"`
+	Malformed int64 `json:"malformed,omitempty"`
+	Requests  int64 `json:"requests,omitempty"`
 	// Warnings did not stop the run but left facts unknown.
 	Warnings []string `json:"warnings,omitempty"`
 }
@@ -155,13 +160,15 @@ func (s *Service) Run(ctx context.Context, src collectors.Source, trigger string
 		lim = DefaultLimits
 	}
 	buf := newBuffer(ctx, lim, run.StartedAt)
+	buf.inventory = func() ([]collectors.InventoryAPI, error) { return loadInventory(db) }
+	buf.cursor = func(id string) (collectors.FileCursor, bool, error) { return loadCursor(db, srcID, id) }
 	err = s.collect(ctx, c, src, buf)
 	st.Warnings = buf.warningList()
 	var apiIDs []int64
 	if err == nil {
 		err = s.Store.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			var werr error
-			apiIDs, werr = s.write(tx, c, src, run.ID, buf, &st)
+			apiIDs, werr = s.write(tx, c, src, srcID, run.ID, buf, &st)
 			if werr != nil {
 				return werr
 			}
@@ -252,7 +259,7 @@ func finishRun(db *gorm.DB, id int64, now time.Time, st Stats, runErr error) err
 
 // write stores the buffer inside tx and returns the ids of the APIs it
 // touched.
-func (s *Service) write(tx *gorm.DB, c collectors.Collector, src collectors.Source, runID int64, b *buffer, st *Stats) ([]int64, error) {
+func (s *Service) write(tx *gorm.DB, c collectors.Collector, src collectors.Source, sourceID, runID int64, b *buffer, st *Stats) ([]int64, error) {
 	now := s.now()
 	apiIDs := map[string]int64{}
 	// APIs named by the collector first, then any referenced only by an
@@ -344,6 +351,10 @@ func (s *Service) write(tx *gorm.DB, c collectors.Collector, src collectors.Sour
 	if err := evidence.Append(tx, recs); err != nil {
 		return nil, err
 	}
+	if err := writeTraffic(tx, sourceID, b, apiID, epIDs, now); err != nil {
+		return nil, err
+	}
+	st.Lines, st.Malformed, st.Requests = b.lines, b.malformed, b.requests
 	fw := s.newFindingWriter(tx, src, runID, now)
 	for _, f := range b.findings {
 		aid, err := apiID(f.API)

@@ -35,6 +35,17 @@ type buffer struct {
 	artBytes  int64
 	warnings  []string
 	dropped   int // warnings beyond maxWarnings
+
+	// Traffic (access logs): buckets merged by key, read positions, and
+	// the lines read; inventory and cursor read the store (nil: nothing
+	// known, as for `posture audit`).
+	traffic   map[trafficKey]*collectors.TrafficBucket
+	cursors   []collectors.FileCursor
+	lines     int64
+	malformed int64
+	requests  int64
+	inventory func() ([]collectors.InventoryAPI, error)
+	cursor    func(fileID string) (collectors.FileCursor, bool, error)
 }
 
 // maxWarnings is how many warnings one run keeps; a count stands for the
@@ -64,11 +75,11 @@ func (b *buffer) warningList() []string {
 }
 
 func newBuffer(ctx context.Context, lim Limits, now time.Time) *buffer {
-	return &buffer{ctx: ctx, lim: lim, now: now, artifacts: map[*collectors.Artifact]bool{}}
+	return &buffer{ctx: ctx, lim: lim, now: now, artifacts: map[*collectors.Artifact]bool{}, traffic: map[trafficKey]*collectors.TrafficBucket{}}
 }
 
 func (b *buffer) count() int {
-	return len(b.apis) + len(b.endpoints) + len(b.evidence) + len(b.findings)
+	return len(b.apis) + len(b.endpoints) + len(b.evidence) + len(b.findings) + len(b.traffic)
 }
 
 func (b *buffer) admit() error {

@@ -221,6 +221,47 @@ type Snapshot struct {
 // TableName maps Snapshot to score_snapshots.
 func (Snapshot) TableName() string { return "score_snapshots" }
 
+// LogCursor is a row of log_cursors: how far a source read a log file.
+type LogCursor struct {
+	SourceID  int64  `gorm:"primaryKey;autoIncrement:false"`
+	FileID    string `gorm:"primaryKey"`
+	Path      string
+	Offset    int64 `gorm:"column:offset"`
+	Lines     int64
+	Complete  bool
+	UpdatedAt time.Time
+}
+
+// Traffic is a row of traffic: one API endpoint's requests on one day.
+type Traffic struct {
+	ID         int64
+	APIID      int64  `gorm:"column:api_id"`
+	EndpointID *int64 `gorm:"column:endpoint_id"`
+	Method     string
+	Path       string
+	Day        time.Time
+	FirstSeen  time.Time
+	LastSeen   time.Time
+	Requests   int64
+	S2xx       int64 `gorm:"column:s2xx"`
+	S3xx       int64 `gorm:"column:s3xx"`
+	S4xx       int64 `gorm:"column:s4xx"`
+	S5xx       int64 `gorm:"column:s5xx"`
+	S401       int64 `gorm:"column:s401"`
+	S403       int64 `gorm:"column:s403"`
+	S429       int64 `gorm:"column:s429"`
+	TLSKnown   int64 `gorm:"column:tls_known"`
+	TLS        int64 `gorm:"column:tls"`
+	PlainOK    int64 `gorm:"column:plain_ok"`
+	AuthKnown  int64 `gorm:"column:auth_known"`
+	UnauthOK   int64 `gorm:"column:unauth_ok"`
+	Latency    string // JSON array of histogram counts, "" when none logged
+	Clients    []byte // HyperLogLog sketch
+}
+
+// TableName maps Traffic to traffic.
+func (Traffic) TableName() string { return "traffic" }
+
 // Token is a row of api_tokens.
 type Token struct {
 	ID         int64

@@ -41,6 +41,13 @@ type Reader struct {
 	// BaseOffset is added to every offset reported: the offset at which
 	// the caller positioned a plain file (a tailer resuming).
 	BaseOffset int64
+	// Skip is how many decompressed bytes to discard before the first
+	// line: a tailer resuming inside a compressed file, which cannot seek.
+	// Skipped bytes count toward the bounds and the reported offsets.
+	Skip int64
+	// BaseLine is added to line numbers (in callbacks and samples): the
+	// lines before the resumed position.
+	BaseLine int64
 }
 
 // Malformed is one line that did not parse.
@@ -129,6 +136,17 @@ func (rd *Reader) Read(ctx context.Context, src io.Reader, fn Func) (Stats, erro
 	} else {
 		br.r = peek
 	}
+	if rd.Skip > 0 {
+		n, err := io.CopyN(io.Discard, br, rd.Skip)
+		if err != nil {
+			st.Bytes = n
+			if err == io.EOF {
+				err = fmt.Errorf("accesslog: %s: shorter (%d bytes) than the %d bytes already read: %w", rd.Name, n, rd.Skip, io.ErrUnexpectedEOF)
+			}
+			return st, err
+		}
+	}
+	base := rd.BaseOffset + rd.Skip
 	in := bufio.NewReaderSize(br, maxLine+1)
 
 	format := rd.Format
@@ -146,12 +164,12 @@ func (rd *Reader) Read(ctx context.Context, src io.Reader, fn Func) (Stats, erro
 		if err := format.Parse(line, &rec); err != nil {
 			st.Malformed++
 			if len(st.Samples) < MaxSamples {
-				st.Samples = append(st.Samples, Malformed{Line: st.Lines, Text: truncate(line), Err: err.Error()})
+				st.Samples = append(st.Samples, Malformed{Line: rd.BaseLine + st.Lines, Text: truncate(line), Err: err.Error()})
 			}
 			return nil
 		}
 		st.Parsed++
-		return fn(&rec, st.Lines, rd.BaseOffset+end)
+		return fn(&rec, rd.BaseLine+st.Lines, base+end)
 	}
 	flushPending := func() error {
 		if format == nil {
@@ -171,7 +189,7 @@ func (rd *Reader) Read(ctx context.Context, src io.Reader, fn Func) (Stats, erro
 				st.Malformed++
 				st.Overlong++
 				if len(st.Samples) < MaxSamples {
-					st.Samples = append(st.Samples, Malformed{Line: st.Lines, Text: truncate(p.text), Err: fmt.Sprintf("line longer than %d bytes", maxLine)})
+					st.Samples = append(st.Samples, Malformed{Line: rd.BaseLine + st.Lines, Text: truncate(p.text), Err: fmt.Sprintf("line longer than %d bytes", maxLine)})
 				}
 				continue
 			}
@@ -202,7 +220,7 @@ func (rd *Reader) Read(ctx context.Context, src io.Reader, fn Func) (Stats, erro
 					st.Malformed++
 					st.Overlong++
 					if len(st.Samples) < MaxSamples {
-						st.Samples = append(st.Samples, Malformed{Line: st.Lines, Text: truncate(chunk), Err: fmt.Sprintf("line longer than %d bytes", maxLine)})
+						st.Samples = append(st.Samples, Malformed{Line: rd.BaseLine + st.Lines, Text: truncate(chunk), Err: fmt.Sprintf("line longer than %d bytes", maxLine)})
 					}
 				}
 			}
@@ -246,7 +264,7 @@ func (rd *Reader) Read(ctx context.Context, src io.Reader, fn Func) (Stats, erro
 			if errors.Is(err, ErrLimit) {
 				return st, fmt.Errorf("%w (after line %d)", err, st.Lines)
 			}
-			return st, fmt.Errorf("accesslog: %s: after line %d (offset %d): %w", rd.Name, st.Lines, rd.BaseOffset+off, err)
+			return st, fmt.Errorf("accesslog: %s: after line %d (offset %d): %w", rd.Name, rd.BaseLine+st.Lines, base+off, err)
 		}
 	}
 }
