@@ -13,9 +13,11 @@ import (
 	"github.com/posture-dev/posture/collectors/scan"
 )
 
-// ErrFormat marks input that is not a 42Crunch audit report (or has a
-// field of the wrong type, or a pointer outside the report's index).
-var ErrFormat = errors.New("not a 42Crunch audit report")
+// ErrFormat marks input that is not a 42Crunch audit or conformance scan
+// report (or has a field of the wrong type, or an index or pointer
+// outside the report's index, or is a scan report version this package
+// does not read).
+var ErrFormat = errors.New("not a 42Crunch audit or conformance scan report")
 
 // ErrParserPanic marks a panic while reading a report, turned into an
 // error naming the file (scan.ErrParserPanic).
@@ -26,8 +28,8 @@ var ErrParserPanic = scan.ErrParserPanic
 type Error = scan.Error
 
 // Result is what one report file yields: the findings, one
-// scan.TestedEvidence per audited API, and warnings (a criticality
-// outside 1-5).
+// scan.TestedEvidence per audited or scanned API, and warnings (a
+// criticality off the scale, an operation whose happy path failed).
 type Result = scan.Result
 
 // format is what the shared scan code knows of 42Crunch audit reports.
@@ -55,6 +57,38 @@ type assessment struct {
 	SemanticErrors   *group `json:"semanticErrors"`
 	ValidationErrors *group `json:"validationErrors"`
 	Warnings         *group `json:"warnings"`
+}
+
+// scanProbe tells a conformance scan report from an audit report without
+// decoding either: raw members never fail to decode.
+type scanProbe struct {
+	Report            json.RawMessage `json:"report"`
+	Data              json.RawMessage `json:"data"`
+	ScanVersion       json.RawMessage `json:"scanVersion"`
+	ScanReportVersion json.RawMessage `json:"scanReportVersion"`
+}
+
+func (p *scanProbe) hasVersion() bool {
+	set := func(r json.RawMessage) bool { return len(r) > 0 && string(r) != "null" }
+	return set(p.ScanVersion) || set(p.ScanReportVersion)
+}
+
+// isScanReport reports whether the JSON object v is a conformance scan
+// report: it states a scanVersion or scanReportVersion, itself or in the
+// platform wrapper's "data", and has no audit "report".
+func isScanReport(v []byte) bool {
+	var p scanProbe
+	if scan.FirstByte(v) != '{' || json.Unmarshal(v, &p) != nil || len(p.Report) > 0 {
+		return false
+	}
+	return p.hasVersion() || isScanWrapper(v)
+}
+
+// isScanWrapper reports whether the JSON object v is the platform's
+// wrapper of a scan report: its "data" states a scan version.
+func isScanWrapper(v []byte) bool {
+	var p, d scanProbe
+	return json.Unmarshal(v, &p) == nil && scan.FirstByte(p.Data) == '{' && json.Unmarshal(p.Data, &d) == nil && d.hasVersion()
 }
 
 func (a *assessment) isAudit() bool {
@@ -97,9 +131,10 @@ var criticalities = map[int]string{
 	5: collectors.SeverityCritical,
 }
 
-// Parse reads one 42Crunch audit report (or a JSON array of them). name is
-// the file's display name, used in messages and as the artifact's name;
-// src supplies the api / api_map settings.
+// Parse reads one 42Crunch audit report (or a JSON array of them) or one
+// conformance scan report. name is the file's display name, used in
+// messages and as the artifact's name; src supplies the api / api_map
+// settings.
 func Parse(name string, data []byte, src collectors.Source) (res *Result, err error) {
 	defer format.Recover(name, &res, &err)
 	vals, form, err := format.SplitJSON(name, data)
@@ -108,6 +143,9 @@ func Parse(name string, data []byte, src collectors.Source) (res *Result, err er
 	}
 	if len(vals) == 0 { // an empty file or list: no report at all
 		return nil, format.Errorf(name, 0, 0, "", "%v: the file holds no report", ErrFormat)
+	}
+	if form == scan.FormValue && isScanReport(vals[0].Data) {
+		return parseScan(name, data, vals[0], src)
 	}
 	art := &collectors.Artifact{Name: name, ContentType: "application/json", Data: data}
 	res = &Result{}
