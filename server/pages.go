@@ -16,6 +16,7 @@ import (
 	"github.com/posture-dev/posture/catalog"
 	"github.com/posture-dev/posture/controls"
 	"github.com/posture-dev/posture/internal/store"
+	"github.com/posture-dev/posture/internal/traffic"
 )
 
 // render executes a page template with the fields every page shows.
@@ -86,9 +87,20 @@ func (s *Server) portfolioPage(c *gin.Context) {
 		s.internal(c, err)
 		return
 	}
+	// Traffic flags per API of this page (one query per API, at most a
+	// page of them), counted as the API page counts them.
+	tr := map[int64]traffic.API{}
+	for _, a := range apis {
+		t, err := s.trafficOf(c, a.ID, 30)
+		if err != nil {
+			s.internal(c, err)
+			return
+		}
+		tr[a.ID] = t
+	}
 	s.render(c, http.StatusOK, "portfolio", map[string]any{
 		"Title": "Portfolio", "APIs": apis, "Portfolio": pv, "Pager": makePager(c, page, total),
-		"Filter": f, "Levels": controls.LevelNames, "Cells": catalog.Cells,
+		"Filter": f, "Levels": controls.LevelNames, "Cells": catalog.Cells, "Traffic": tr,
 	})
 }
 
@@ -158,10 +170,16 @@ func (s *Server) apiPage(c *gin.Context) {
 			return
 		}
 	}
+	tr, err := s.trafficOf(c, a.ID, 30)
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
 	s.render(c, http.StatusOK, "api", map[string]any{
 		"Title": a.Name, "API": a, "Assessment": as, "AssessedAt": at, "Groups": groups, "Endpoints": eps,
 		"EndpointTotal": epTotal, "History": hist, "ShowEvidence": showEvidence, "Findings": findings,
 		"LevelName": levelName(as.Level), "Audit": audit, "AuditTotal": auditTotal,
+		"Traffic": tr, "TrafficRows": trafficRows(tr, 100),
 	})
 }
 

@@ -53,6 +53,7 @@ func (s *Server) routes() {
 	api.GET("/apis/:id/evidence", s.listAPIEvidence) // object-level, evidence rights
 	api.GET("/apis/:id/audit", s.getAudit)           // object-level, evidence rights
 	api.GET("/apis/:id/history", s.getHistory)       // object-level
+	api.GET("/apis/:id/traffic", s.getTraffic)       // object-level
 	api.GET("/evidence/:id", s.getEvidence)          // object-level, evidence rights
 	api.GET("/catalog", s.getCatalog)
 	api.GET("/catalog/controls/:id", s.getControl)

@@ -197,7 +197,7 @@ func TestTeamTokenSeesOnlyItsTeam(t *testing.T) {
 		t.Fatalf("team list = %+v, want only payments", list)
 	}
 	other := f.ids["orders"]
-	for _, p := range []string{"/api/v1/apis/%d", "/api/v1/apis/%d/results", "/api/v1/apis/%d/endpoints", "/api/v1/apis/%d/evidence", "/api/v1/apis/%d/history", "/apis/%d"} {
+	for _, p := range []string{"/api/v1/apis/%d", "/api/v1/apis/%d/results", "/api/v1/apis/%d/endpoints", "/api/v1/apis/%d/evidence", "/api/v1/apis/%d/history", "/api/v1/apis/%d/traffic", "/apis/%d"} {
 		path := fmt.Sprintf(p, other)
 		if r := f.do(t, "GET", path, "team", nil, nil); r.StatusCode != http.StatusNotFound {
 			t.Errorf("team GET %s (other team's API): %d, want 404", path, r.StatusCode)

@@ -82,6 +82,23 @@ var Funcs = template.FuncMap{
 	"statusLabel": func(s string) string {
 		return strings.ReplaceAll(s, "_", " ")
 	},
+	// share is part/whole as a percentage, "—" when whole is 0.
+	"share": func(part, whole int64) string {
+		if whole == 0 {
+			return "—"
+		}
+		return fmt.Sprintf("%.0f%%", float64(part)*100/float64(whole))
+	},
+	// upto shows a histogram bucket bound: "≤ 20 ms"; "—" for none.
+	"upto": func(d time.Duration) string {
+		switch {
+		case d <= 0:
+			return "—"
+		case d < time.Second:
+			return fmt.Sprintf("≤ %d ms", d.Milliseconds())
+		}
+		return fmt.Sprintf("≤ %g s", d.Seconds())
+	},
 	"seconds": func(f float64) string {
 		if f < 1 {
 			return fmt.Sprintf("%.0f ms", f*1000)

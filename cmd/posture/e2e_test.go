@@ -284,6 +284,44 @@ func TestDemoInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("traffic", func(t *testing.T) {
+		ctx := browsertest.New(t)
+		e2eNavigate(t, ctx, srv.base+"/", "apis")
+		legacy := e2eReadPortfolio(t, ctx).find(t, "legacy")
+		e2eClick(t, ctx, fmt.Sprintf(`#apis tbody a[href=%q]`, legacy.href), "traffic-table")
+		browsertest.Screenshot(t, ctx, "api-legacy-traffic")
+		type row struct{ Method, Path, Flags, Requests string }
+		rows := e2eEvalJSON[[]row](t, ctx, `[...document.querySelectorAll('#traffic-table tbody tr')].map(tr => ({
+			Method: tr.cells[0].textContent.trim(), Path: tr.cells[1].textContent.trim(),
+			Flags: tr.cells[2].textContent.trim(), Requests: tr.cells[3].textContent.trim(),
+		}))`)
+		flags := map[string]string{}
+		for _, r := range rows {
+			flags[r.Method+" "+r.Path] = r.Flags
+			if n, err := strconv.Atoi(r.Requests); err != nil || (n == 0) != strings.Contains(r.Flags, "unused") {
+				t.Errorf("%s %s: requests %q with flags %q: only unused operations have none", r.Method, r.Path, r.Requests, r.Flags)
+			}
+		}
+		// The demo's generated log (internal/demo/traffic.go) calls the
+		// deprecated search, an undescribed admin export and debug
+		// endpoint, and never the daily report.
+		for k, want := range map[string]string{
+			"GET /orders/search": "zombie", "GET /admin/export": "shadow", "GET /internal/debug/vars": "shadow",
+			"GET /reports/daily": "unused", "GET /orders/{orderId}": "",
+		} {
+			got, ok := flags[k]
+			if !ok || got != want {
+				t.Errorf("traffic row %s: flags %q (listed %v), want %q", k, got, ok, want)
+			}
+		}
+		if z := e2eText(t, ctx, "#traffic-zombie .big"); z != "1" {
+			t.Errorf("zombie count %q, want 1", z)
+		}
+		if s := e2eText(t, ctx, "#traffic-shadow .big"); s != "2" {
+			t.Errorf("shadow count %q, want 2", s)
+		}
+	})
+
 	t.Run("catalog", func(t *testing.T) {
 		ctx := browsertest.New(t)
 		e2eNavigate(t, ctx, srv.base+"/catalog", "") // no id on this page

@@ -17,10 +17,11 @@ import (
 //go:embed data
 var data embed.FS
 
-// FS is the demo data, rooted at data/.
+// FS is the demo data, rooted at data/, plus an access log generated
+// when the demo starts (AccessLogPath).
 func FS() fs.FS {
 	sub, _ := fs.Sub(data, "data")
-	return sub
+	return withLogs(sub)
 }
 
 // gateways are the demo's gateway configurations and how their services
@@ -43,6 +44,9 @@ var descriptions = []config.Source{
 var scans = []config.Source{
 	{Name: "demo-zap-legacy-orders", Kind: "zap", Paths: []string{"scans/legacy-orders-zap.json"}, API: "Legacy Orders API"},
 	{Name: "demo-semgrep-payments", Kind: "sarif", Paths: []string{"scans/payments-semgrep.sarif"}, API: "Payments API"},
+	// The gateway's access log, read from where the last run stopped.
+	{Name: "demo-edge-logs", Kind: "accesslog", Paths: []string{AccessLogPath}, API: "Legacy Orders API",
+		Options: map[string]string{"log_format": AccessLogFormat}},
 }
 
 // Sources returns one source per sample spec and one per sample gateway

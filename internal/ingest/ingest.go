@@ -23,6 +23,7 @@ import (
 	"github.com/posture-dev/posture/internal/evidence"
 	"github.com/posture-dev/posture/internal/fetch"
 	"github.com/posture-dev/posture/internal/store"
+	"github.com/posture-dev/posture/internal/traffic"
 )
 
 // ErrAlreadyRunning is returned when the source is being collected already.
@@ -160,7 +161,7 @@ func (s *Service) Run(ctx context.Context, src collectors.Source, trigger string
 		lim = DefaultLimits
 	}
 	buf := newBuffer(ctx, lim, run.StartedAt)
-	buf.inventory = func() ([]collectors.InventoryAPI, error) { return loadInventory(db) }
+	buf.inventory = func() ([]collectors.InventoryAPI, error) { return traffic.Inventory(db) }
 	buf.cursor = func(id string) (collectors.FileCursor, bool, error) { return loadCursor(db, srcID, id) }
 	err = s.collect(ctx, c, src, buf)
 	st.Warnings = buf.warningList()

@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/posture-dev/posture/collectors"
 	"github.com/posture-dev/posture/internal/store"
+	"github.com/posture-dev/posture/internal/traffic"
 )
 
 // The buffer is also a collectors.TrafficSink and InventoryReader: access
@@ -87,74 +87,6 @@ func maxTime(a, b time.Time) time.Time {
 	return a
 }
 
-// loadInventory reads what the access-log collector matches requests
-// against: every API with its base URLs and endpoints. An endpoint is in
-// a description when the latest run of a source described it (its
-// current endpoint evidence); one that a description once had and no
-// longer has counts as removed.
-func loadInventory(db *gorm.DB) ([]collectors.InventoryAPI, error) {
-	var apis []store.API
-	if err := db.Order("name").Find(&apis).Error; err != nil {
-		return nil, fmt.Errorf("inventory: %w", err)
-	}
-	var eps []store.Endpoint
-	if err := db.Order("api_id, method, path").Find(&eps).Error; err != nil {
-		return nil, fmt.Errorf("inventory: endpoints: %w", err)
-	}
-	var cur []struct {
-		APIID       int64 `gorm:"column:api_id"`
-		EndpointKey string
-		Facts       string
-	}
-	if err := db.Raw(`SELECT e.api_id, e.endpoint_key, e.facts FROM evidence e
-		JOIN (SELECT api_id, source, MAX(run_id) AS run_id FROM evidence GROUP BY api_id, source) l
-		  ON e.api_id = l.api_id AND e.source = l.source AND e.run_id = l.run_id
-		WHERE e.endpoint_key <> '' ORDER BY e.seq`).Scan(&cur).Error; err != nil {
-		return nil, fmt.Errorf("inventory: current evidence: %w", err)
-	}
-	type state struct{ described, deprecated, authDeclared, public bool }
-	states := map[string]*state{}
-	for _, r := range cur {
-		var facts map[string]any
-		if err := json.Unmarshal([]byte(r.Facts), &facts); err != nil {
-			return nil, fmt.Errorf("inventory: evidence facts: %w", err)
-		}
-		k := fmt.Sprint(r.APIID, "|", r.EndpointKey)
-		st := states[k]
-		if st == nil {
-			st = &state{}
-			states[k] = st
-		}
-		st.described = true
-		if v, ok := facts[collectors.FactDeprecated].(bool); ok {
-			st.deprecated = v
-		}
-		if v, ok := facts[collectors.FactAuthDeclared].(bool); ok {
-			st.authDeclared = v
-		}
-		if v, ok := facts[collectors.FactAuthPublic].(bool); ok {
-			st.public = v
-		}
-	}
-	byAPI := map[int64][]collectors.InventoryEndpoint{}
-	for _, e := range eps {
-		ie := collectors.InventoryEndpoint{Method: e.Method, Path: e.Path}
-		if st := states[fmt.Sprint(e.APIID, "|", e.Key())]; st != nil {
-			ie.InSpec, ie.Deprecated, ie.AuthRequired = true, st.deprecated, st.authDeclared && !st.public
-		} else if e.InSpec {
-			ie.Removed = true
-		}
-		byAPI[e.APIID] = append(byAPI[e.APIID], ie)
-	}
-	out := make([]collectors.InventoryAPI, 0, len(apis))
-	for _, a := range apis {
-		var bases []string
-		_ = json.Unmarshal([]byte(a.BaseURLs), &bases)
-		out = append(out, collectors.InventoryAPI{Name: a.Name, BaseURLs: bases, Endpoints: byAPI[a.ID]})
-	}
-	return out, nil
-}
-
 func loadCursor(db *gorm.DB, sourceID int64, fileID string) (collectors.FileCursor, bool, error) {
 	var c store.LogCursor
 	err := db.Where("source_id = ? AND file_id = ?", sourceID, fileID).Take(&c).Error
@@ -190,9 +122,9 @@ func writeTraffic(tx *gorm.DB, sourceID int64, b *buffer, apiID func(string) (in
 		if id, ok := epIDs[fmt.Sprint(aid, "|", t.Method, " ", t.Path)]; ok {
 			row.EndpointID = &id
 		}
-		st := statsOf(row)
+		st := traffic.StatsOf(row)
 		st.Add(t.Stats)
-		setStats(&row, st)
+		traffic.SetStats(&row, st)
 		if err := tx.Save(&row).Error; err != nil {
 			return fmt.Errorf("traffic %s %s: %w", t.Method, t.Path, err)
 		}
@@ -204,27 +136,4 @@ func writeTraffic(tx *gorm.DB, sourceID int64, b *buffer, apiID func(string) (in
 		}
 	}
 	return nil
-}
-
-// statsOf returns a traffic row's counters.
-func statsOf(r store.Traffic) collectors.TrafficStats {
-	st := collectors.TrafficStats{Requests: r.Requests, S2xx: r.S2xx, S3xx: r.S3xx, S4xx: r.S4xx, S5xx: r.S5xx,
-		S401: r.S401, S403: r.S403, S429: r.S429, TLSKnown: r.TLSKnown, TLS: r.TLS, PlainOK: r.PlainOK,
-		AuthKnown: r.AuthKnown, UnauthOK: r.UnauthOK, Clients: r.Clients}
-	if r.Latency != "" {
-		_ = json.Unmarshal([]byte(r.Latency), &st.Latency) // a corrupt histogram is dropped, not trusted
-	}
-	return st
-}
-
-func setStats(r *store.Traffic, st collectors.TrafficStats) {
-	r.Requests, r.S2xx, r.S3xx, r.S4xx, r.S5xx = st.Requests, st.S2xx, st.S3xx, st.S4xx, st.S5xx
-	r.S401, r.S403, r.S429 = st.S401, st.S403, st.S429
-	r.TLSKnown, r.TLS, r.PlainOK, r.AuthKnown, r.UnauthOK = st.TLSKnown, st.TLS, st.PlainOK, st.AuthKnown, st.UnauthOK
-	r.Latency = ""
-	if len(st.Latency) > 0 {
-		b, _ := json.Marshal(st.Latency)
-		r.Latency = string(b)
-	}
-	r.Clients = st.Clients
 }

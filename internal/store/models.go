@@ -243,18 +243,18 @@ type Traffic struct {
 	FirstSeen  time.Time
 	LastSeen   time.Time
 	Requests   int64
-	S2xx       int64 `gorm:"column:s2xx"`
-	S3xx       int64 `gorm:"column:s3xx"`
-	S4xx       int64 `gorm:"column:s4xx"`
-	S5xx       int64 `gorm:"column:s5xx"`
-	S401       int64 `gorm:"column:s401"`
-	S403       int64 `gorm:"column:s403"`
-	S429       int64 `gorm:"column:s429"`
-	TLSKnown   int64 `gorm:"column:tls_known"`
-	TLS        int64 `gorm:"column:tls"`
-	PlainOK    int64 `gorm:"column:plain_ok"`
-	AuthKnown  int64 `gorm:"column:auth_known"`
-	UnauthOK   int64 `gorm:"column:unauth_ok"`
+	S2xx       int64  `gorm:"column:s2xx"`
+	S3xx       int64  `gorm:"column:s3xx"`
+	S4xx       int64  `gorm:"column:s4xx"`
+	S5xx       int64  `gorm:"column:s5xx"`
+	S401       int64  `gorm:"column:s401"`
+	S403       int64  `gorm:"column:s403"`
+	S429       int64  `gorm:"column:s429"`
+	TLSKnown   int64  `gorm:"column:tls_known"`
+	TLS        int64  `gorm:"column:tls"`
+	PlainOK    int64  `gorm:"column:plain_ok"`
+	AuthKnown  int64  `gorm:"column:auth_known"`
+	UnauthOK   int64  `gorm:"column:unauth_ok"`
 	Latency    string // JSON array of histogram counts, "" when none logged
 	Clients    []byte // HyperLogLog sketch
 }

@@ -1,0 +1,207 @@
+// Package traffic reads what the access-log collector stored: requests
+// per endpoint and day, summed over a window, with the flags the
+// inventory needs (shadow, zombie, unused). It also holds the inventory
+// the collector matches requests against, so both sides agree on what
+// "described" means.
+package traffic
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/posture-dev/posture/collectors"
+	"github.com/posture-dev/posture/internal/sketch"
+	"github.com/posture-dev/posture/internal/store"
+)
+
+// DefaultWindow is how far back the traffic views look.
+const DefaultWindow = 30 * 24 * time.Hour
+
+// Catch-all paths (see collectors/logs/accesslog).
+const (
+	UnservedPath = "(unserved)"
+	OtherPath    = "(other)"
+)
+
+// Endpoint is one endpoint's (or unknown path's) traffic over the window.
+type Endpoint struct {
+	EndpointID *int64 `json:"endpoint_id,omitempty"`
+	Method     string `json:"method"`
+	Path       string `json:"path"`
+	// What the inventory says about it.
+	InSpec       bool `json:"in_spec"`
+	Deprecated   bool `json:"deprecated"`
+	Removed      bool `json:"removed"`
+	AuthRequired bool `json:"auth_required"`
+	// Flags: served but described nowhere (shadow); deprecated in or
+	// removed from its description and still answering with success
+	// (zombie); described but no request in the window (unused).
+	Shadow bool `json:"shadow"`
+	Zombie bool `json:"zombie"`
+	Unused bool `json:"unused"`
+
+	Requests  int64     `json:"requests"`
+	FirstSeen time.Time `json:"first_seen,omitzero"`
+	LastSeen  time.Time `json:"last_seen,omitzero"`
+	S2xx      int64     `json:"s2xx"`
+	S3xx      int64     `json:"s3xx"`
+	S4xx      int64     `json:"s4xx"`
+	S5xx      int64     `json:"s5xx"`
+	S401      int64     `json:"s401"`
+	S403      int64     `json:"s403"`
+	S429      int64     `json:"s429"`
+	// TLSShare is the share of requests over TLS among those whose log
+	// says; -1 when none does.
+	TLSShare float64 `json:"tls_share"`
+	// UnauthOK: 2xx answers to unauthenticated callers (only counted
+	// where the log records authentication). On an endpoint requiring
+	// authentication this is a broken-authentication signal.
+	UnauthOK  int64 `json:"unauthenticated_success"`
+	AuthKnown int64 `json:"auth_known"`
+	// Latency quantiles as bucket upper bounds (0: not logged).
+	P50 time.Duration `json:"p50_ns"`
+	P95 time.Duration `json:"p95_ns"`
+	P99 time.Duration `json:"p99_ns"`
+	// Clients is the approximate number of distinct client addresses.
+	Clients int64 `json:"clients"`
+	// Daily requests, one per day of the window with traffic.
+	Daily []Day `json:"daily,omitempty"`
+
+	latency sketch.Histogram
+	clients sketch.HLL
+}
+
+// BrokenAuth: an endpoint requiring authentication answered 2xx to
+// unauthenticated callers.
+func (e Endpoint) BrokenAuth() bool { return e.AuthRequired && e.UnauthOK > 0 }
+
+// Day is one day's request count.
+type Day struct {
+	Day      time.Time `json:"day"`
+	Requests int64     `json:"requests"`
+}
+
+// API is one API's traffic over the window.
+type API struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+	// Monitored: some traffic of the API was recorded in the window. The
+	// unused flag means something only then.
+	Monitored  bool       `json:"monitored"`
+	Requests   int64      `json:"requests"`
+	Unserved   int64      `json:"unserved"` // requests to paths nothing serves (scanners, typos)
+	Shadow     int        `json:"shadow"`
+	Zombie     int        `json:"zombie"`
+	Unused     int        `json:"unused"`
+	BrokenAuth int        `json:"broken_auth"`
+	Endpoints  []Endpoint `json:"endpoints"`
+}
+
+// ForAPI returns the API's traffic for the window ending at to.
+func ForAPI(ctx context.Context, db *gorm.DB, apiID int64, to time.Time, window time.Duration) (API, error) {
+	if window <= 0 {
+		window = DefaultWindow
+	}
+	out := API{To: to, From: to.Add(-window)}
+	db = db.WithContext(ctx)
+	inv, err := Inventory(db, apiID)
+	if err != nil {
+		return out, err
+	}
+	known := map[string]collectors.InventoryEndpoint{}
+	if len(inv) == 1 {
+		for _, e := range inv[0].Endpoints {
+			known[e.Method+" "+e.Path] = e
+		}
+	}
+	var rows []store.Traffic
+	if err := db.Where("api_id = ? AND day >= ? AND day <= ?", apiID, out.From.UTC().Truncate(24*time.Hour), to).
+		Order("day").Find(&rows).Error; err != nil {
+		return out, fmt.Errorf("traffic of api %d: %w", apiID, err)
+	}
+	byKey := map[string]*Endpoint{}
+	tlsKnown := map[*Endpoint]int64{}
+	for _, r := range rows {
+		out.Monitored = true
+		out.Requests += r.Requests
+		if r.Path == UnservedPath {
+			out.Unserved += r.Requests
+			continue
+		}
+		k := r.Method + " " + r.Path
+		e := byKey[k]
+		if e == nil {
+			e = &Endpoint{Method: r.Method, Path: r.Path, EndpointID: r.EndpointID, FirstSeen: r.FirstSeen, LastSeen: r.LastSeen}
+			byKey[k] = e
+		}
+		st := StatsOf(r)
+		e.Requests += st.Requests
+		e.S2xx, e.S3xx, e.S4xx, e.S5xx = e.S2xx+st.S2xx, e.S3xx+st.S3xx, e.S4xx+st.S4xx, e.S5xx+st.S5xx
+		e.S401, e.S403, e.S429 = e.S401+st.S401, e.S403+st.S403, e.S429+st.S429
+		e.UnauthOK, e.AuthKnown = e.UnauthOK+st.UnauthOK, e.AuthKnown+st.AuthKnown
+		e.TLSShare += float64(st.TLS) // sums until finished below
+		e.latency.Merge(st.Latency)
+		e.clients.Merge(st.Clients)
+		if r.FirstSeen.Before(e.FirstSeen) {
+			e.FirstSeen = r.FirstSeen
+		}
+		if r.LastSeen.After(e.LastSeen) {
+			e.LastSeen = r.LastSeen
+		}
+		e.Daily = append(e.Daily, Day{Day: r.Day, Requests: r.Requests})
+		tlsKnown[e] += st.TLSKnown // TLSShare divides by it at the end
+	}
+	for k, ie := range known {
+		if _, ok := byKey[k]; !ok && (ie.InSpec || ie.Removed) {
+			byKey[k] = &Endpoint{Method: ie.Method, Path: ie.Path}
+		}
+	}
+	for k, e := range byKey {
+		ie, described := known[k]
+		e.InSpec, e.Deprecated, e.Removed, e.AuthRequired = ie.InSpec, ie.Deprecated, ie.Removed, ie.AuthRequired
+		if n := tlsKnown[e]; n > 0 {
+			e.TLSShare /= float64(n)
+		} else {
+			e.TLSShare = -1
+		}
+		delete(tlsKnown, e)
+		ok := e.S2xx+e.S3xx > 0
+		e.Shadow = e.Requests > 0 && e.Path != OtherPath && (!described || (!ie.InSpec && !ie.Removed))
+		e.Zombie = ok && (ie.Deprecated || ie.Removed)
+		e.Unused = out.Monitored && e.Requests == 0 && ie.InSpec && !ie.Deprecated
+		if d, _, ok := e.latency.Quantile(0.5); ok {
+			e.P50 = d
+			e.P95, _, _ = e.latency.Quantile(0.95)
+			e.P99, _, _ = e.latency.Quantile(0.99)
+		}
+		e.Clients = e.clients.Estimate()
+		if e.Shadow {
+			out.Shadow++
+		}
+		if e.Zombie {
+			out.Zombie++
+		}
+		if e.Unused {
+			out.Unused++
+		}
+		if e.BrokenAuth() {
+			out.BrokenAuth++
+		}
+		out.Endpoints = append(out.Endpoints, *e)
+	}
+	sort.Slice(out.Endpoints, func(i, j int) bool {
+		a, b := out.Endpoints[i], out.Endpoints[j]
+		if a.Requests != b.Requests {
+			return a.Requests > b.Requests
+		}
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		return a.Method < b.Method
+	})
+	return out, nil
+}
