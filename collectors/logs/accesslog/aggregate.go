@@ -18,8 +18,9 @@ const (
 	// keeps per run; the rest count under OtherPath.
 	MaxShadowPaths = 1000
 	// maxResolveCache bounds the request → endpoint cache; it is cleared
-	// when full.
-	maxResolveCache = 200_000
+	// when full. Keys are normalized paths, so a busy API needs about as
+	// many entries as it has endpoints.
+	maxResolveCache = 50_000
 )
 
 // Paths of the catch-all buckets.
@@ -99,8 +100,15 @@ func newResolver(inv []collectors.InventoryAPI, fixedAPI, fallback string) *reso
 
 // resolve returns the endpoint a request resolves to. The result is
 // cached and must not be modified.
+//
+// Matching works on the normalized path: ids, UUIDs and hashes become
+// placeholders, which a template's {param} matches as it would the value,
+// and requests for /orders/1 and /orders/2 share one cache entry. (A
+// template whose literal segment looks like an id, "/reports/2024", would
+// not match; descriptions name such segments as parameters.)
 func (r *resolver) resolve(host, method, path string) *endpointInfo {
 	host = strings.ToLower(hostOnly(host))
+	path = NormalizePath(path)
 	ck := cacheKey{host, method, path}
 	if e, ok := r.cache[ck]; ok {
 		return e
@@ -109,8 +117,8 @@ func (r *resolver) resolve(host, method, path string) *endpointInfo {
 	if len(r.cache) >= maxResolveCache {
 		clear(r.cache)
 	}
-	// The key's strings may alias a log line: keep copies.
-	r.cache[cacheKey{strings.Clone(host), strings.Clone(method), strings.Clone(path)}] = e
+	// host and method may alias a log line: keep copies.
+	r.cache[cacheKey{strings.Clone(host), strings.Clone(method), path}] = e
 	return e
 }
 
