@@ -97,9 +97,19 @@ func Sample(apis, findings int) report.Report {
 		n := float64(apis)
 		r.Cells = report.Cells{PreBasic: sum.PreBasic / n, PreAdv: sum.PreAdv / n, RunBasic: sum.RunBasic / n, RunAdv: sum.RunAdv / n}
 	}
+	mean := 0.0
+	for l, n := range r.Levels {
+		mean += float64(l * n)
+	}
+	if apis > 0 {
+		mean /= float64(apis)
+	}
 	for d := 90; d >= 0; d -= 7 {
-		f := 1 - float64(d)/180
-		r.Trend = append(r.Trend, report.TrendPoint{Day: Epoch.AddDate(0, 0, -d), APIs: apis, MeanLevel: 2 * f,
+		f := 1 - float64(d)/180 // the last point (d = 0... 6) is close to today's
+		if d < 7 {
+			f = 1
+		}
+		r.Trend = append(r.Trend, report.TrendPoint{Day: Epoch.AddDate(0, 0, -d), APIs: apis, MeanLevel: mean * f,
 			Cells: report.Cells{PreBasic: r.Cells.PreBasic * f, PreAdv: r.Cells.PreAdv * f, RunBasic: r.Cells.RunBasic * f, RunAdv: r.Cells.RunAdv * f}})
 	}
 	for _, o := range cat.OWASP {
@@ -114,7 +124,7 @@ func Sample(apis, findings int) report.Report {
 	gen := func(yield func(report.Finding, error) bool) {
 		g := rand.New(rand.NewPCG(7, uint64(findings)))
 		for i := range findings {
-			sev := report.Severities[g.IntN(5)]
+			sev := report.Severities[i*5/findings] // worst first, as Build yields them
 			f := report.Finding{
 				ID: int64(i + 1), API: fmt.Sprintf("api-%04d", g.IntN(max(apis, 1))), Tool: []string{"CodeQL", "ZAP", "Semgrep", "Nuclei"}[g.IntN(4)],
 				RuleID: fmt.Sprintf("rule-%03d", g.IntN(300)), Title: fmt.Sprintf("Sample weakness %d", i%997),
@@ -142,8 +152,16 @@ func Sample(apis, findings int) report.Report {
 			if f.Status == "open" || f.Status == "in_progress" {
 				r.FindingCounts.Open++
 				r.FindingCounts.OpenBySeverity[severityIndex(f.Severity)]++
+				var idx int
+				fmt.Sscanf(f.API, "api-%d", &idx)
+				if idx < len(r.APIs) {
+					r.APIs[idx].OpenBySeverity[severityIndex(f.Severity)]++
+				}
 				if f.Overdue {
 					r.FindingCounts.Overdue++
+					if idx < len(r.APIs) {
+						r.APIs[idx].Overdue++
+					}
 				}
 				if len(r.TopRisks) < 20 && (f.Severity == "critical" || f.Severity == "high") {
 					r.TopRisks = append(r.TopRisks, report.Risk{FindingID: f.ID, API: f.API, Title: f.Title, Severity: f.Severity, Status: f.Status, OWASP: f.OWASP, DueAt: f.DueAt, Overdue: f.Overdue})
