@@ -63,6 +63,9 @@ others still run; the exit status is 1 if any failed.`, errOut)
 		}
 		fmt.Fprintf(out, "ok    %-24s run %d: %d APIs, %d endpoints, %d evidence, %d findings (%d new)\n",
 			name, st.RunID, st.APIs, st.Endpoints, st.Evidence, st.Findings, st.NewFindings)
+		if st.Lines > 0 {
+			fmt.Fprintf(out, "      %-24s %d new log lines (%d malformed), %d requests\n", "", st.Lines, st.Malformed, st.Requests)
+		}
 	})
 	if errors.Is(err, schedule.ErrUnknownSource) {
 		return err

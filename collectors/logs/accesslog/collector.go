@@ -300,8 +300,9 @@ func (r *fileRun) file(fsys fs.FS, rel, display string) error {
 			return err
 		}
 	}
-	if st.Malformed > int64(len(st.Samples)) {
-		if err := collectors.Warn(r.sink, fmt.Sprintf("%s: %d malformed lines in all", display, st.Malformed)); err != nil {
+	if st.Malformed > 0 {
+		// The count goes on the run record whatever the samples show.
+		if err := collectors.Warn(r.sink, fmt.Sprintf("%s: %d of %d lines malformed, skipped (the first %d shown)", display, st.Malformed, st.Lines, len(st.Samples))); err != nil {
 			return err
 		}
 	}

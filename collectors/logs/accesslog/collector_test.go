@@ -388,3 +388,82 @@ func FuzzNormalizePath(f *testing.F) {
 		}
 	})
 }
+
+// A generated log of 300,000 lines over three logrotate generations
+// (access.log.2.gz, access.log.1, access.log) with every 1,000th line
+// broken: every good line counted once, the counts per template what the
+// generator's arithmetic says, and a second run reads nothing.
+func TestLargeRotatedLog(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large generated log: skipped with -short")
+	}
+	const n, files = 300_000, 3
+	inv := collectors.InventoryAPI{Name: "shop", Endpoints: []collectors.InventoryEndpoint{
+		{Method: "GET", Path: "/items/{id}", InSpec: true},
+		{Method: "GET", Path: "/items", InSpec: true},
+	}}
+	dir := t.TempDir()
+	names := []string{"access.log.2", "access.log.1", "access.log"}
+	want := map[string]int64{}
+	malformed := 0
+	for f := range files {
+		var b strings.Builder
+		for i := f * n / files; i < (f+1)*n/files; i++ {
+			var path, key string
+			switch i % 10 {
+			case 0, 1, 2, 3, 4, 5:
+				path, key = fmt.Sprintf("/items/%d", i), "GET /items/{id}"
+			case 6, 7:
+				path, key = "/items?page="+fmt.Sprint(i%50), "GET /items"
+			case 8:
+				path, key = fmt.Sprintf("/admin/%d/export", i%7), "GET /admin/{id}/export"
+			default:
+				path, key = fmt.Sprintf("/nope/%x", i), "* "+UnservedPath
+			}
+			status := 200
+			if key == "* "+UnservedPath {
+				status = 404
+			}
+			if i%1000 == 999 {
+				b.WriteString("garbage line without structure\n")
+				malformed++
+				continue
+			}
+			b.WriteString(clf(i%86000, path, status))
+			want[key]++
+		}
+		name := filepath.Join(dir, names[f])
+		if err := os.WriteFile(name, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if f == 0 {
+			gzipFile(t, name, name+".gz")
+		}
+	}
+	s := newTrafficSink(inv)
+	src := collectors.Source{Name: "edge", Kind: Kind, Paths: []string{dir}, API: "shop"}
+	if got := s.run(t, src); got != int64(n-malformed) {
+		t.Fatalf("requests %d, want %d (%d lines, %d broken)", got, n-malformed, n, malformed)
+	}
+	for k, v := range want {
+		method, path, _ := strings.Cut(k, " ")
+		if st := s.bucket(method, path); st == nil || st.Requests != v {
+			t.Errorf("%s: %+v, want %d requests", k, st, v)
+		}
+	}
+	var counted bool
+	for _, w := range s.warnings {
+		if strings.Contains(w, fmt.Sprintf("%d of %d lines malformed", malformed/files, n/files)) {
+			counted = true
+		}
+	}
+	if !counted {
+		t.Errorf("no warning counts the malformed lines per file: %q", s.warnings)
+	}
+	if got := fmt.Sprint(s.Evidences[0].Facts[collectors.FactTrafficShadow]); got != "[GET /admin/{id}/export]" {
+		t.Errorf("shadow %s", got)
+	}
+	if got := s.run(t, src); got != 0 {
+		t.Fatalf("second run counted %d, want 0", got)
+	}
+}
