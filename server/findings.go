@@ -19,6 +19,7 @@ import (
 	"github.com/posture-dev/posture/collectors"
 	"github.com/posture-dev/posture/internal/auth"
 	"github.com/posture-dev/posture/internal/findings"
+	"github.com/posture-dev/posture/internal/report/csvout"
 	"github.com/posture-dev/posture/internal/store"
 )
 
@@ -250,22 +251,11 @@ func (s *Server) exportFindingsCSV(c *gin.Context) {
 		if v.CWE > 0 {
 			cwe = "CWE-" + strconv.Itoa(v.CWE)
 		}
-		_ = w.Write(csvSafe([]string{strconv.FormatInt(v.ID, 10), v.API, v.Team, v.Endpoint, v.Tool, v.RuleID, v.Title, v.Severity,
+		_ = w.Write(csvout.Safe([]string{strconv.FormatInt(v.ID, 10), v.API, v.Team, v.Endpoint, v.Tool, v.RuleID, v.Title, v.Severity,
 			cwe, v.OWASP, v.Status, v.Assignee, day(v.DueAt), strconv.FormatBool(v.Overdue), day(&v.FirstSeen), day(&v.LastSeen),
 			v.Location, v.TrackerURL}))
 	}
 	w.Flush()
-}
-
-// csvSafe defuses cells a spreadsheet would run as a formula (a scanner's
-// title is attacker-controlled text).
-func csvSafe(row []string) []string {
-	for i, v := range row {
-		if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-			row[i] = "'" + v
-		}
-	}
-	return row
 }
 
 // findingDetail is GET /api/v1/findings/:id.
