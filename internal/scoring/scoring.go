@@ -198,6 +198,7 @@ func (s *Service) Input(ctx context.Context, apiID int64) (controls.APIInput, er
 	_ = json.Unmarshal([]byte(api.BaseURLs), &baseURLs)
 	cov := applyRoutes(in.APIFacts, eps, keys, routes, baseURLs)
 	in.ShadowRoutes, in.UnroutedEndpoints = cov.shadow, cov.unrouted
+	applyTraffic(in.APIFacts, eps)
 	for _, k := range keys {
 		ep := eps[k]
 		if o, ok := ep.Facts[collectors.FactDeprecated]; ok {
@@ -450,4 +451,28 @@ func typed(v any) any {
 		return out
 	}
 	return v
+}
+
+// applyTraffic lets what traffic showed override what configuration
+// says, in one direction only: a gateway configured to enforce TLS or
+// authentication that was seen answering plaintext requests, or callers
+// the log records as unauthenticated on an operation whose description
+// requires authentication, does not enforce it. Traffic never turns a
+// false into a true: the absence of a violation in a log is not proof.
+// The override holds while the traffic evidence is current (its source's
+// latest run), so it does not flap with the order of collections.
+func applyTraffic(apiFacts map[string]controls.Observation, eps map[string]*controls.EndpointInput) {
+	if o, ok := apiFacts[collectors.FactTrafficPlaintextSuccess]; ok {
+		if n, _ := o.Value.(int64); n > 0 {
+			apiFacts[collectors.FactTLSEnforced] = controls.Observation{Value: false, EvidenceID: o.EvidenceID, Hash: o.Hash, Source: o.Source, ObservedAt: o.ObservedAt}
+		}
+	}
+	if o, ok := apiFacts[collectors.FactTrafficUnauthSuccess]; ok {
+		keys, _ := o.Value.([]string)
+		for _, k := range keys {
+			if ep := eps[k]; ep != nil {
+				ep.Facts[collectors.FactAuthEnforced] = controls.Observation{Value: false, EvidenceID: o.EvidenceID, Hash: o.Hash, Source: o.Source, ObservedAt: o.ObservedAt}
+			}
+		}
+	}
 }

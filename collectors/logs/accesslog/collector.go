@@ -429,6 +429,12 @@ func (r *fileRun) emit(src collectors.Source) error {
 		for _, k := range sortedKeys(s.shadow, 10) {
 			notes = append(notes, collectors.Note{Fact: collectors.FactTrafficShadow, Message: k + " is served but no API description declares it"})
 		}
+		if s.plainOK > 0 {
+			notes = append(notes, collectors.Note{Fact: collectors.FactTrafficPlaintextSuccess, Message: fmt.Sprintf("%d plaintext (non-TLS) requests were answered with 2xx, not redirected to HTTPS", s.plainOK)})
+		}
+		for _, k := range sortedKeys(s.unauthOK, 10) {
+			notes = append(notes, collectors.Note{Fact: collectors.FactTrafficUnauthSuccess, Message: k + " requires authentication in its description and answered 2xx to a caller the log records as unauthenticated"})
+		}
 		for _, k := range sortedKeys(s.zombie, 10) {
 			notes = append(notes, collectors.Note{Fact: collectors.FactTrafficZombie, Message: k + " is deprecated in (or removed from) its description and still answers with success"})
 		}
