@@ -185,15 +185,12 @@ func BenchmarkWrite(b *testing.B) {
 	b.ReportAllocs()
 	var n int64
 	for b.Loop() {
-		var w countingWriter
+		var w reporttest.CountingWriter
 		if err := Write(context.Background(), &w, r); err != nil {
 			b.Fatal(err)
 		}
-		n = w.n
+		n = w.N
 	}
 	b.ReportMetric(float64(n)/(1<<20), "file-MiB")
 }
 
-type countingWriter struct{ n int64 }
-
-func (w *countingWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }

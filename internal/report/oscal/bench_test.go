@@ -3,54 +3,12 @@ package oscal
 import (
 	"context"
 	"runtime"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/posture-dev/posture/internal/report/reporttest"
 )
 
-// heapPeak samples the live heap (HeapInuse) until stop is called and
-// returns the highest value seen, in bytes.
-func heapPeak() (stop func() uint64) {
-	var (
-		mu   sync.Mutex
-		peak uint64
-		done = make(chan struct{})
-		wg   sync.WaitGroup
-	)
-	sample := func() {
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		mu.Lock()
-		peak = max(peak, m.HeapInuse)
-		mu.Unlock()
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				sample()
-			}
-		}
-	}()
-	return func() uint64 {
-		close(done)
-		wg.Wait()
-		sample()
-		return peak
-	}
-}
 
-type countingWriter struct{ n int64 }
-
-func (w *countingWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }
 
 // BenchmarkWrite100kFindings renders 200 APIs (7,000 control results,
 // about 15,000 OSCAL findings) and streams 100,000 findings for the risks.
@@ -63,10 +21,10 @@ func BenchmarkWrite100kFindings(b *testing.B) {
 	var base runtime.MemStats
 	runtime.ReadMemStats(&base)
 	b.ReportAllocs()
-	stop := heapPeak()
-	var w countingWriter
+	stop := reporttest.HeapPeak()
+	var w reporttest.CountingWriter
 	for b.Loop() {
-		w.n = 0
+		w.N = 0
 		if err := Write(context.Background(), &w, r, cat); err != nil {
 			b.Fatal(err)
 		}
@@ -74,7 +32,7 @@ func BenchmarkWrite100kFindings(b *testing.B) {
 	peak := stop()
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 	b.ReportMetric(float64(base.HeapInuse)/(1<<20), "base-heap-MiB")
-	b.ReportMetric(float64(w.n)/(1<<20), "file-MiB")
+	b.ReportMetric(float64(w.N)/(1<<20), "file-MiB")
 }
 
 // TestMemoryFlatInFindings holds the renderer to streaming: ten times the
@@ -90,8 +48,8 @@ func TestMemoryFlatInFindings(t *testing.T) {
 		runtime.GC()
 		var base runtime.MemStats
 		runtime.ReadMemStats(&base)
-		stop := heapPeak()
-		if err := Write(context.Background(), &countingWriter{}, r, cat); err != nil {
+		stop := reporttest.HeapPeak()
+		if err := Write(context.Background(), &reporttest.CountingWriter{}, r, cat); err != nil {
 			t.Fatal(err)
 		}
 		p := stop()

@@ -2,58 +2,14 @@ package xlsx
 
 import (
 	"context"
-	"io"
 	"runtime"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/posture-dev/posture/internal/report/reporttest"
 )
 
-// heapPeak samples the live heap (HeapInuse) until stop is called and
-// returns the highest value seen, in bytes.
-func heapPeak() (stop func() uint64) {
-	var (
-		mu   sync.Mutex
-		peak uint64
-		done = make(chan struct{})
-		wg   sync.WaitGroup
-	)
-	sample := func() {
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		mu.Lock()
-		peak = max(peak, m.HeapInuse)
-		mu.Unlock()
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				sample()
-			}
-		}
-	}()
-	return func() uint64 {
-		close(done)
-		wg.Wait()
-		sample()
-		return peak
-	}
-}
 
-type countingWriter struct{ n int64 }
 
-func (w *countingWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }
-
-var _ io.Writer = (*countingWriter)(nil)
 
 // BenchmarkWrite100kFindings renders 200 APIs and 100,000 findings. The
 // findings are generated lazily by the sample's iterator, so the heap
@@ -62,17 +18,17 @@ func BenchmarkWrite100kFindings(b *testing.B) {
 	r := reporttest.Sample(200, 100000)
 	runtime.GC()
 	b.ReportAllocs()
-	stop := heapPeak()
-	var w countingWriter
+	stop := reporttest.HeapPeak()
+	var w reporttest.CountingWriter
 	for b.Loop() {
-		w.n = 0
+		w.N = 0
 		if err := Write(context.Background(), &w, r); err != nil {
 			b.Fatal(err)
 		}
 	}
 	peak := stop()
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
-	b.ReportMetric(float64(w.n)/(1<<20), "file-MiB")
+	b.ReportMetric(float64(w.N)/(1<<20), "file-MiB")
 }
 
 // TestMemory100kFindings holds the renderer to "100,000 findings fit in
@@ -83,13 +39,13 @@ func TestMemory100kFindings(t *testing.T) {
 	}
 	r := reporttest.Sample(200, 100000)
 	runtime.GC()
-	stop := heapPeak()
-	var w countingWriter
+	stop := reporttest.HeapPeak()
+	var w reporttest.CountingWriter
 	if err := Write(context.Background(), &w, r); err != nil {
 		t.Fatal(err)
 	}
 	peak := stop()
-	t.Logf("100,000 findings: %.1f MiB file, peak heap %.1f MiB", float64(w.n)/(1<<20), float64(peak)/(1<<20))
+	t.Logf("100,000 findings: %.1f MiB file, peak heap %.1f MiB", float64(w.N)/(1<<20), float64(peak)/(1<<20))
 	if peak > 200<<20 {
 		t.Errorf("peak heap %.1f MiB, want under 200 MiB", float64(peak)/(1<<20))
 	}
