@@ -193,4 +193,3 @@ func BenchmarkWrite(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/(1<<20), "file-MiB")
 }
-

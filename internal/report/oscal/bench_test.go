@@ -8,8 +8,6 @@ import (
 	"github.com/posture-dev/posture/internal/report/reporttest"
 )
 
-
-
 // BenchmarkWrite100kFindings renders 200 APIs (7,000 control results,
 // about 15,000 OSCAL findings) and streams 100,000 findings for the risks.
 // The heap before rendering holds the sample's results; the peak shows

@@ -8,9 +8,6 @@ import (
 	"github.com/posture-dev/posture/internal/report/reporttest"
 )
 
-
-
-
 // BenchmarkWrite100kFindings renders 200 APIs and 100,000 findings. The
 // findings are generated lazily by the sample's iterator, so the heap
 // peak is the renderer's (and excelize's) own.
