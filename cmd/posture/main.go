@@ -32,6 +32,7 @@ func commands() []command {
 		{"collect", "run the configured collectors once", runCollect},
 		{"ingest", "import files (kind auto-detected)", runIngest},
 		{"audit", "audit files against the catalog without storing them", runAudit},
+		{"report", "write a PDF, Excel, OSCAL or CSV report", runReport},
 		{"verify", "check the evidence hash chain", runVerify},
 		{"migrate", "apply database migrations", runMigrate},
 		{"token", "create, list or revoke access tokens", runToken},
