@@ -106,7 +106,7 @@ type TrendPoint struct {
 	Cells     Cells
 }
 
-// Severities, worst first; SeverityIndex maps a name to its place.
+// Severities, worst first: the order of OpenBySeverity counts.
 var Severities = [5]string{"critical", "high", "medium", "low", "info"}
 
 // APISummary is one API's line in the portfolio.
