@@ -43,6 +43,12 @@ func (s *Server) routes() {
 	pages.POST("/findings/:id/comments", s.sameOrigin(), s.findingComment) // object-level
 	pages.POST("/findings-bulk", s.sameOrigin(), s.findingsBulkForm)       // every id checked
 	pages.POST("/sources/:name/run", s.sameOrigin(), s.requireOperator(), s.runNowForm)
+	pages.GET("/reports", s.reportsPage)                                                  // schedules and deliveries filtered by scope
+	pages.POST("/reports/generate", s.sameOrigin(), s.reportForm)                         // scope checked against the caller
+	pages.GET("/reports/files/:id", s.reportFile)                                         // object-level: the delivery's scope
+	pages.POST("/reports/schedules", s.sameOrigin(), s.requireOperator(), s.scheduleForm) // admin
+	pages.POST("/reports/schedules/:id/delete", s.sameOrigin(), s.requireOperator(), s.scheduleDeleteForm)
+	pages.POST("/reports/schedules/:id/run", s.sameOrigin(), s.requireOperator(), s.scheduleRunForm)
 
 	// JSON API: same rules, bearer tokens or a session.
 	api := r.Group("/api/v1", s.requireAPI())
@@ -70,6 +76,13 @@ func (s *Server) routes() {
 	api.POST("/findings/:id/comments", s.commentFinding) // object-level
 	api.POST("/findings/bulk", s.bulkFindings)           // every id checked, all or nothing
 	api.POST("/imports", s.postImport)                   // team: own APIs; admin: any
+	api.POST("/reports", s.postReport)                   // scope checked against the caller
+	api.GET("/reports/schedules", s.listReportSchedules) // filtered by scope
+	api.POST("/reports/schedules", s.requireOperator(), s.postReportSchedule)
+	api.DELETE("/reports/schedules/:id", s.requireOperator(), s.deleteReportSchedule)
+	api.POST("/reports/schedules/:id/run", s.requireOperator(), s.runReportSchedule)
+	api.GET("/reports/deliveries", s.listDeliveries) // filtered by scope
+	api.GET("/reports/files/:id", s.reportFile)      // object-level: the delivery's scope
 
 	r.NoRoute(s.notFound)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/posture-dev/posture/internal/config"
 	"github.com/posture-dev/posture/internal/findings"
 	"github.com/posture-dev/posture/internal/ingest"
+	"github.com/posture-dev/posture/internal/reporting"
 	"github.com/posture-dev/posture/internal/scoring"
 	"github.com/posture-dev/posture/internal/store"
 	"github.com/posture-dev/posture/ui"
@@ -35,6 +36,7 @@ type Options struct {
 	Catalog  *catalog.Catalog
 	Scoring  *scoring.Service
 	Ingest   *ingest.Service
+	Reports  *reporting.Service
 	Runner   Runner
 	Auth     *auth.Service
 	Log      *slog.Logger

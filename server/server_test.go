@@ -24,6 +24,8 @@ import (
 	"github.com/posture-dev/posture/internal/auth"
 	"github.com/posture-dev/posture/internal/config"
 	"github.com/posture-dev/posture/internal/ingest"
+	"github.com/posture-dev/posture/internal/report"
+	"github.com/posture-dev/posture/internal/reporting"
 	"github.com/posture-dev/posture/internal/scoring"
 	"github.com/posture-dev/posture/internal/store"
 	"github.com/posture-dev/posture/internal/storetest"
@@ -126,7 +128,11 @@ func newFixture(t *testing.T, anonymous string) *fixture {
 	for _, a := range apis {
 		f.ids[a.Name] = a.ID
 	}
-	srv, err := New(Options{Store: st, Catalog: cat, Scoring: sc, Ingest: ing, Runner: f.runner, Auth: au, AnonymousRole: anonymous, Version: "test", Log: quiet})
+	reports := &reporting.Service{Store: st, Catalog: cat, Log: quiet, Backoff: time.Millisecond, Attempts: 2,
+		Build: func(ctx context.Context, scope report.Scope, asOf, from time.Time) (report.Report, error) {
+			return report.Build(ctx, report.Source{Store: st, Scoring: sc, Catalog: cat, Version: "test"}, scope, asOf, from)
+		}}
+	srv, err := New(Options{Store: st, Catalog: cat, Scoring: sc, Ingest: ing, Runner: f.runner, Auth: au, AnonymousRole: anonymous, Version: "test", Log: quiet, Reports: reports})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,20 +13,12 @@ import (
 
 	"github.com/posture-dev/posture/internal/app"
 	"github.com/posture-dev/posture/internal/report"
-	"github.com/posture-dev/posture/internal/report/csvout"
-	"github.com/posture-dev/posture/internal/report/oscal"
-	"github.com/posture-dev/posture/internal/report/pdf"
-	"github.com/posture-dev/posture/internal/report/xlsx"
+	"github.com/posture-dev/posture/internal/reporting"
 	"github.com/posture-dev/posture/internal/store"
 )
 
 // reportFormats maps a --format to the file extension it is inferred from.
 var reportFormats = map[string]string{"pdf": ".pdf", "xlsx": ".xlsx", "oscal": ".json", "csv": ".csv"}
-
-const (
-	kindExecutive = "executive"
-	kindAuditor   = "auditor"
-)
 
 func runReport(ctx context.Context, args []string, _, errOut io.Writer) error {
 	fs := newFlags("report", "--out FILE [--format pdf|xlsx|oscal|csv] [--api NAME | --team NAME] [--as-of YYYY-MM-DD] [--from YYYY-MM-DD] [--kind executive|auditor] [--db DSN] [--config FILE]", `
@@ -107,10 +99,10 @@ Examples:
 	case *kind != "" && *format != "pdf":
 		return usage("--kind applies to --format pdf only")
 	case *kind == "" && *api != "":
-		*kind = kindAuditor
+		*kind = reporting.KindAuditor
 	case *kind == "":
-		*kind = kindExecutive
-	case *kind != kindExecutive && *kind != kindAuditor:
+		*kind = reporting.KindExecutive
+	case *kind != reporting.KindExecutive && *kind != reporting.KindAuditor:
 		return usage("--kind %q: executive or auditor", *kind)
 	}
 	scope := report.Scope{Kind: report.ScopeAll}
@@ -185,25 +177,9 @@ Examples:
 	if err != nil {
 		return err
 	}
-	var render func(context.Context, io.Writer, report.Report) error
-	switch *format {
-	case "pdf":
-		render = pdf.Executive
-		if *kind == kindAuditor {
-			render = pdf.Auditor
-		}
-	case "xlsx":
-		render = xlsx.Write
-	case "oscal":
-		render = func(ctx context.Context, w io.Writer, r report.Report) error {
-			return oscal.Write(ctx, w, r, a.Catalog)
-		}
-	case "csv":
-		render = csvout.Write
-	}
 	cw := &countingWriter{w: tmp}
 	bw := bufio.NewWriterSize(cw, 256<<10)
-	if err := render(ctx, bw, r); err != nil {
+	if err := reporting.Render(ctx, bw, *format, *kind, r, a.Catalog); err != nil {
 		return fmt.Errorf("report: %s: %w", *out, err)
 	}
 	if err := bw.Flush(); err != nil {

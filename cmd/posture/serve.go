@@ -121,10 +121,14 @@ func serve(ctx context.Context, cfg *config.Config, so serveOptions, out, errOut
 		return err
 	}
 	defer a.Close()
+	a.Version = version
 	for _, s := range cfg.Sources {
 		if _, err := a.Ingest.EnsureSource(ctx, s.Collector(), s.Schedule); err != nil {
 			return err
 		}
+	}
+	if err := a.Reports.SyncConfig(ctx, cfg.Reports.Schedules); err != nil {
+		return fmt.Errorf("reports.schedules: %w", err)
 	}
 	sched, err := schedule.New(a.Ingest, a, cfg.Sources, log)
 	if err != nil {
@@ -137,7 +141,7 @@ func serve(ctx context.Context, cfg *config.Config, so serveOptions, out, errOut
 		banner = "Demo: sample APIs in a temporary database."
 	}
 	srv, err := server.New(server.Options{
-		Store: a.Store, Catalog: a.Catalog, Scoring: a.Scoring, Ingest: a.Ingest, Runner: sched,
+		Store: a.Store, Catalog: a.Catalog, Scoring: a.Scoring, Ingest: a.Ingest, Runner: sched, Reports: a.Reports,
 		Auth: a.Auth, Log: log, Registry: reg, AnonymousRole: cfg.Auth.AnonymousRole,
 		Version: version, Banner: banner,
 	})
@@ -178,6 +182,10 @@ func serve(ctx context.Context, cfg *config.Config, so serveOptions, out, errOut
 		MaxHeaderBytes:    64 << 10,
 	}
 	sched.Start()
+	if err := a.Reports.Start(ctx); err != nil {
+		_ = sched.Shutdown()
+		return err
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
 	log.Info("serving", "addr", ln.Addr().String(), "db", a.Store.Path, "sources", len(cfg.Sources))
@@ -187,6 +195,7 @@ func serve(ctx context.Context, cfg *config.Config, so serveOptions, out, errOut
 	select {
 	case err := <-errc:
 		_ = sched.Shutdown()
+		_ = a.Reports.Shutdown()
 		return fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
 	}
@@ -200,6 +209,9 @@ func serve(ctx context.Context, cfg *config.Config, so serveOptions, out, errOut
 	}
 	if err := sched.Shutdown(); err != nil {
 		log.Warn("scheduler shutdown", "err", err)
+	}
+	if err := a.Reports.Shutdown(); err != nil {
+		log.Warn("report scheduler shutdown", "err", err)
 	}
 	return nil
 }

@@ -17,9 +17,12 @@ import (
 	"github.com/posture-dev/posture/controls"
 	"github.com/posture-dev/posture/internal/auth"
 	"github.com/posture-dev/posture/internal/config"
+	"github.com/posture-dev/posture/internal/delivery"
 	"github.com/posture-dev/posture/internal/fetch"
 	"github.com/posture-dev/posture/internal/findings"
 	"github.com/posture-dev/posture/internal/ingest"
+	"github.com/posture-dev/posture/internal/report"
+	"github.com/posture-dev/posture/internal/reporting"
 	"github.com/posture-dev/posture/internal/scoring"
 	"github.com/posture-dev/posture/internal/store"
 )
@@ -32,7 +35,10 @@ type App struct {
 	Scoring *scoring.Service
 	Ingest  *ingest.Service
 	Auth    *auth.Service
+	Reports *reporting.Service
 	Log     *slog.Logger
+	// Version is printed on reports as their generator.
+	Version string
 }
 
 // RescoreAll is the daily job: risk acceptances that expired reopen their
@@ -90,6 +96,18 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 		Fetcher: &fetch.Fetcher{UserAgent: "posture"}}
 	au := &auth.Service{DB: st.DB, SessionTTL: time.Duration(cfg.Auth.SessionTTL)}
 	a := &App{Config: cfg, Store: st, Catalog: cat, Scoring: sc, Ingest: ing, Auth: au, Log: log}
+	a.Reports = &reporting.Service{Store: st, Catalog: cat, Log: log,
+		Build: func(ctx context.Context, scope report.Scope, asOf, from time.Time) (report.Report, error) {
+			return report.Build(ctx, report.Source{Store: st, Scoring: sc, Catalog: cat, Version: "posture " + a.Version}, scope, asOf, from)
+		}}
+	if m := cfg.Reports.SMTP; m.Host != "" {
+		pw, err := m.Password()
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		a.Reports.Mail = delivery.SMTP{Host: m.Host, Port: m.Port, Username: m.Username, Password: pw, From: m.From, TLS: m.TLS, Timeout: time.Minute}
+	}
 	if cfg.Auth.AdminTokenFile != "" {
 		if err := a.bootstrapAdmin(ctx, cfg.Auth.AdminTokenFile); err != nil {
 			st.Close()

@@ -29,6 +29,7 @@ type Config struct {
 	SLADays    map[string]int `yaml:"sla_days"`
 	Auth       Auth           `yaml:"auth"`
 	Sources    []Source       `yaml:"sources"`
+	Reports    Reports        `yaml:"reports"`
 	// Dir is the directory of the config file; relative source paths are
 	// resolved against it.
 	Dir string `yaml:"-"`
@@ -144,6 +145,11 @@ func Load(path string) (*Config, error) {
 			}
 		}
 	}
+	for i, rs := range c.Reports.Schedules {
+		if rs.Directory != "" && !filepath.IsAbs(rs.Directory) {
+			c.Reports.Schedules[i].Directory = filepath.Join(c.Dir, rs.Directory)
+		}
+	}
 	return c, nil
 }
 
@@ -215,6 +221,7 @@ func (c *Config) Validate() error {
 			bad("%s.timeout: must not be negative", where)
 		}
 	}
+	errs = append(errs, c.validateReports()...)
 	return errors.Join(errs...)
 }
 

@@ -262,6 +262,64 @@ type Traffic struct {
 // TableName maps Traffic to traffic.
 func (Traffic) TableName() string { return "traffic" }
 
+// ReportSchedule is a row of report_schedules. Formats and Recipients
+// hold JSON arrays.
+type ReportSchedule struct {
+	ID         int64
+	Name       string
+	Origin     string // "config" or "api"
+	Cron       string
+	TimeZone   string `gorm:"column:timezone"`
+	ScopeKind  string
+	ScopeName  string
+	Formats    string
+	Kind       string
+	Recipients string
+	WebhookURL string `gorm:"column:webhook_url"`
+	Directory  string
+	CreatedBy  string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Delivery statuses.
+const (
+	DeliveryRunning   = "running"
+	DeliverySucceeded = "succeeded"
+	DeliveryPartial   = "partial" // some channels failed
+	DeliveryFailed    = "failed"
+)
+
+// ReportDelivery is a row of report_deliveries: one run of a schedule or
+// one report generated on demand. Channels holds JSON.
+type ReportDelivery struct {
+	ID           int64
+	ScheduleID   *int64
+	ScheduleName string
+	Trigger      string
+	RequestedBy  string
+	ScopeKind    string
+	ScopeName    string
+	Status       string
+	Attempts     int
+	Error        string
+	Channels     string
+	StartedAt    time.Time
+	FinishedAt   *time.Time
+}
+
+// ReportFile is a row of report_files: an archived generated report.
+type ReportFile struct {
+	ID             int64
+	DeliveryID     int64
+	Name           string
+	Format         string
+	ContentType    string
+	ArtifactSHA256 string `gorm:"column:artifact_sha256"`
+	Size           int64
+	CreatedAt      time.Time
+}
+
 // Token is a row of api_tokens.
 type Token struct {
 	ID         int64
