@@ -322,6 +322,42 @@ func TestDemoInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("reports", func(t *testing.T) {
+		ctx := browsertest.New(t)
+		e2eNavigate(t, ctx, srv.base+"/reports", "generate")
+		if n := e2eEvalJSON[int](t, ctx, `document.querySelectorAll('#deliveries tbody tr').length`); n != 0 {
+			t.Fatalf("%d deliveries before any report", n)
+		}
+		// Submit the page's form the way the browser would (a same-origin
+		// POST), reading the download instead of saving it.
+		type dl struct {
+			Status                 int
+			Head, Type, Disp, Hash string
+		}
+		got := e2eEvalJSON[dl](t, ctx, `(() => {
+			const f = document.querySelector('#generate');
+			f.querySelector('[name=format]').value = 'csv';
+			const x = new XMLHttpRequest();
+			x.open('POST', f.getAttribute('action'), false);
+			x.setRequestHeader('Content-Type', 'application/x-www-form-urlencoded');
+			x.send(new URLSearchParams(new FormData(f)).toString());
+			return {Status: x.status, Head: x.responseText.slice(0, 4), Type: x.getResponseHeader('Content-Type') || '',
+				Disp: x.getResponseHeader('Content-Disposition') || '', Hash: x.getResponseHeader('X-Posture-SHA256') || ''};
+		})()`)
+		if got.Status != 200 || got.Head != "api," || !strings.HasPrefix(got.Type, "text/csv") || !strings.Contains(got.Disp, "posture-portfolio-") {
+			t.Fatalf("generated report: %+v", got)
+		}
+		e2eNavigate(t, ctx, srv.base+"/reports", "deliveries")
+		browsertest.Screenshot(t, ctx, "reports")
+		type row struct{ File, Hash, Status string }
+		rows := e2eEvalJSON[[]row](t, ctx, `[...document.querySelectorAll('#deliveries tbody tr')].map(tr => ({
+			File: tr.cells[6].querySelector('a')?.textContent ?? '', Hash: tr.cells[6].querySelector('[title="SHA-256"]')?.textContent ?? '',
+			Status: tr.cells[4].textContent.trim()}))`)
+		if len(rows) != 1 || !strings.HasSuffix(rows[0].File, "-results.csv") || !strings.HasPrefix(got.Hash, rows[0].Hash) || rows[0].Status != "succeeded" {
+			t.Fatalf("deliveries %+v; want the CSV just generated, archived with its hash %s", rows, got.Hash)
+		}
+	})
+
 	t.Run("catalog", func(t *testing.T) {
 		ctx := browsertest.New(t)
 		e2eNavigate(t, ctx, srv.base+"/catalog", "") // no id on this page
