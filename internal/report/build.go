@@ -368,6 +368,13 @@ func (b *builder) apis(r *Report) error {
 		b.apiIDs[a.ID] = len(r.APIs)
 		r.APIs = append(r.APIs, s)
 	}
+	if b.past {
+		if missing := len(list) - len(assessments); missing > 0 {
+			r.Notes = append(r.Notes, fmt.Sprintf("Levels and scores are those of the daily snapshot on or before %s. "+
+				"posture keeps per-control results only for an API's latest assessment: %d of %d APIs were assessed again after that date, "+
+				"so their control results, evidence gaps and blockers are not shown.", b.asOf.UTC().Format("2006-01-02"), missing, len(list)))
+		}
+	}
 	// The portfolio's mean over every API in scope, an API not assessed
 	// counting 0, rounded as the portfolio page rounds it.
 	if n := float64(len(list)); n > 0 {

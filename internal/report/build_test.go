@@ -669,6 +669,13 @@ func TestBuildAsOfPast(t *testing.T) {
 	if len(r.Results) != len(fx.cat.Controls) {
 		t.Errorf("%d results as of %v, want VAmPI's %d", len(r.Results), asOf, len(fx.cat.Controls))
 	}
+	// The reader is told why crAPI has no results: one of the two APIs.
+	if len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "1 of 2 APIs") {
+		t.Errorf("notes %q, want one saying 1 of 2 APIs lack control results", r.Notes)
+	}
+	if now := build(t, fx, 0, report.Scope{}, time.Time{}); len(now.Notes) != 0 {
+		t.Errorf("a report of now has notes %q", now.Notes)
+	}
 	// The trend stops at the date: snapshots exist for t0 and t0+1d only.
 	var days []string
 	fx.st.DB.Raw("SELECT DISTINCT day FROM score_snapshots WHERE day <= ? ORDER BY day", asOf.Format(time.DateOnly)).Scan(&days)

@@ -25,6 +25,10 @@ type Report struct {
 	// Chain is the evidence hash chain's head at AsOf, printed so a
 	// reader can check it with `posture verify`.
 	Chain ChainHead
+	// Notes are caveats a reader must see with the figures (a report for
+	// a past date without per-control results, say). Renderers print
+	// them with the report's metadata.
+	Notes []string
 
 	Levels [5]int // number of APIs at maturity level 0..4
 	Cells  Cells  // portfolio mean of each cell, 0-100

@@ -327,6 +327,22 @@ func (d *doc) cover() {
 	for _, p := range kv {
 		d.keyValue(p[0], p[1], 42)
 	}
+	for _, n := range r.Notes {
+		// Caveats (a past date without control results) in full, not
+		// clipped like the other values.
+		f.Ln(2)
+		d.font("", sizeBody)
+		d.text(colMuted)
+		f.SetX(marginL)
+		f.CellFormat(42, lineBody+1, "Note", "", 0, "L", false, 0, "")
+		d.text(colInk)
+		for i, l := range wrap(f, enc(n), contentW-42, 8) {
+			if i > 0 {
+				f.SetX(marginL + 42)
+			}
+			f.CellFormat(contentW-42, lineBody+1, l, "", 1, "L", false, 0, "")
+		}
+	}
 	f.Ln(6)
 	d.font("B", sizeH2)
 	d.text(colAccent)

@@ -514,6 +514,18 @@ func TestEmptyReport(t *testing.T) {
 	}
 }
 
+// Notes (caveats such as a past date without control results) are on
+// the cover in full.
+func TestNotesOnCover(t *testing.T) {
+	r := reporttest.Sample(3, 10)
+	r.Notes = []string{"Levels and scores are those of the daily snapshot on or before 2026-10-01. posture keeps per-control results only for an API's latest assessment: 2 of 3 APIs were assessed again after that date, so their control results are not shown."}
+	requirePoppler(t)
+	cover := norm(pageTexts(t, pdfFile(t, Executive, r))[1])
+	if !strings.Contains(cover, "2 of 3 APIs were assessed again after that date, so their control results are not shown.") {
+		t.Errorf("cover lacks the whole note:\n%s", cover)
+	}
+}
+
 func TestUnicodeAndLongText(t *testing.T) {
 	requirePoppler(t)
 	r := reporttest.Sample(2, 20)

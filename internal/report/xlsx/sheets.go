@@ -53,6 +53,11 @@ func (b *book) summary(_ context.Context, r report.Report) error {
 			return err
 		}
 	}
+	for _, n := range r.Notes {
+		if err := row("Report", "Note", text(n), ""); err != nil {
+			return err
+		}
+	}
 	total, sum := 0, 0
 	for l, n := range r.Levels {
 		total += n

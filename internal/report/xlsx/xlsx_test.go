@@ -724,3 +724,20 @@ for s in wb.find("m:sheets", ns):
 		t.Errorf("python read:\n%s\nwant after Summary:\n%s", out, want)
 	}
 }
+
+// A report's notes are rows of the Summary sheet, in full.
+func TestNotesOnSummary(t *testing.T) {
+	r := reporttest.Sample(2, 5)
+	note := "Levels and scores are those of the daily snapshot on or before 2026-10-01; 1 of 2 APIs has no control results."
+	r.Notes = []string{note}
+	s := readBook(t, render(t, r)).sheets["Summary"]
+	found := false
+	for row := 1; row <= s.lastRow(); row++ {
+		if s.str(t, ref(2, row)) == "Note" && s.str(t, ref(3, row)) == note {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("Summary has no Note row with %q", note)
+	}
+}
