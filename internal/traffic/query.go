@@ -44,35 +44,26 @@ type Endpoint struct {
 	Zombie bool `json:"zombie"`
 	Unused bool `json:"unused"`
 
-	Requests  int64     `json:"requests"`
+	// Counters summed over the window: requests, status classes,
+	// 401/403/429, how many requests say whether they came over TLS or
+	// were authenticated, unauthenticated 2xx answers (UnauthOK: on an
+	// endpoint requiring authentication, a broken-authentication
+	// signal), and the latency histogram.
+	collectors.TrafficStats
 	FirstSeen time.Time `json:"first_seen,omitzero"`
 	LastSeen  time.Time `json:"last_seen,omitzero"`
-	S2xx      int64     `json:"s2xx"`
-	S3xx      int64     `json:"s3xx"`
-	S4xx      int64     `json:"s4xx"`
-	S5xx      int64     `json:"s5xx"`
-	S401      int64     `json:"s401"`
-	S403      int64     `json:"s403"`
-	S429      int64     `json:"s429"`
 	// TLSShare is the share of requests over TLS among those whose log
 	// says; -1 when none does.
 	TLSShare float64 `json:"tls_share"`
-	// UnauthOK: 2xx answers to unauthenticated callers (only counted
-	// where the log records authentication). On an endpoint requiring
-	// authentication this is a broken-authentication signal.
-	UnauthOK  int64 `json:"unauthenticated_success"`
-	AuthKnown int64 `json:"auth_known"`
 	// Latency quantiles as bucket upper bounds (0: not logged).
 	P50 time.Duration `json:"p50_ns"`
 	P95 time.Duration `json:"p95_ns"`
 	P99 time.Duration `json:"p99_ns"`
-	// Clients is the approximate number of distinct client addresses.
+	// Clients is the approximate number of distinct client addresses
+	// (the sketch itself, TrafficStats.Clients, is not shown).
 	Clients int64 `json:"clients"`
 	// Daily requests, one per day of the window with traffic.
 	Daily []Day `json:"daily,omitempty"`
-
-	latency sketch.Histogram
-	clients sketch.HLL
 }
 
 // BrokenAuth: an endpoint requiring authentication answered 2xx to
@@ -124,7 +115,6 @@ func ForAPI(ctx context.Context, db *gorm.DB, apiID int64, to time.Time, window 
 		return out, fmt.Errorf("traffic of api %d: %w", apiID, err)
 	}
 	byKey := map[string]*Endpoint{}
-	tlsKnown := map[*Endpoint]int64{}
 	for _, r := range rows {
 		out.Monitored = true
 		out.Requests += r.Requests
@@ -138,14 +128,7 @@ func ForAPI(ctx context.Context, db *gorm.DB, apiID int64, to time.Time, window 
 			e = &Endpoint{Method: r.Method, Path: r.Path, EndpointID: r.EndpointID, FirstSeen: r.FirstSeen, LastSeen: r.LastSeen}
 			byKey[k] = e
 		}
-		st := StatsOf(r)
-		e.Requests += st.Requests
-		e.S2xx, e.S3xx, e.S4xx, e.S5xx = e.S2xx+st.S2xx, e.S3xx+st.S3xx, e.S4xx+st.S4xx, e.S5xx+st.S5xx
-		e.S401, e.S403, e.S429 = e.S401+st.S401, e.S403+st.S403, e.S429+st.S429
-		e.UnauthOK, e.AuthKnown = e.UnauthOK+st.UnauthOK, e.AuthKnown+st.AuthKnown
-		e.TLSShare += float64(st.TLS) // sums until finished below
-		e.latency.Merge(st.Latency)
-		e.clients.Merge(st.Clients)
+		e.TrafficStats.Add(StatsOf(r))
 		if r.FirstSeen.Before(e.FirstSeen) {
 			e.FirstSeen = r.FirstSeen
 		}
@@ -153,7 +136,6 @@ func ForAPI(ctx context.Context, db *gorm.DB, apiID int64, to time.Time, window 
 			e.LastSeen = r.LastSeen
 		}
 		e.Daily = append(e.Daily, Day{Day: r.Day, Requests: r.Requests})
-		tlsKnown[e] += st.TLSKnown // TLSShare divides by it at the end
 	}
 	for k, ie := range known {
 		if _, ok := byKey[k]; !ok && (ie.InSpec || ie.Removed) {
@@ -163,22 +145,20 @@ func ForAPI(ctx context.Context, db *gorm.DB, apiID int64, to time.Time, window 
 	for k, e := range byKey {
 		ie, described := known[k]
 		e.InSpec, e.Deprecated, e.Removed, e.AuthRequired = ie.InSpec, ie.Deprecated, ie.Removed, ie.AuthRequired
-		if n := tlsKnown[e]; n > 0 {
-			e.TLSShare /= float64(n)
-		} else {
-			e.TLSShare = -1
+		e.TLSShare = -1
+		if e.TLSKnown > 0 {
+			e.TLSShare = float64(e.TLS) / float64(e.TLSKnown)
 		}
-		delete(tlsKnown, e)
 		ok := e.S2xx+e.S3xx > 0
 		e.Shadow = e.Requests > 0 && e.Path != OtherPath && (!described || (!ie.InSpec && !ie.Removed))
 		e.Zombie = ok && (ie.Deprecated || ie.Removed)
 		e.Unused = out.Monitored && e.Requests == 0 && ie.InSpec && !ie.Deprecated
-		if d, _, ok := e.latency.Quantile(0.5); ok {
-			e.P50 = d
-			e.P95, _, _ = e.latency.Quantile(0.95)
-			e.P99, _, _ = e.latency.Quantile(0.99)
+		if h := sketch.Histogram(e.Latency); h.Count() > 0 {
+			e.P50, _, _ = h.Quantile(0.5)
+			e.P95, _, _ = h.Quantile(0.95)
+			e.P99, _, _ = h.Quantile(0.99)
 		}
-		e.Clients = e.clients.Estimate()
+		e.Clients = sketch.HLL(e.TrafficStats.Clients).Estimate()
 		if e.Shadow {
 			out.Shadow++
 		}
