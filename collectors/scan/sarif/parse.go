@@ -358,23 +358,20 @@ func (rp *runParser) result(at string, r *result) {
 		title = f.RuleID
 	}
 	f.Title = scan.Clip(title, 500)
+	// Tags, CWE, OWASP, confidence and the rule's texts are worked out
+	// once per rule, the result's own tags and taxa here.
+	ri := rp.ruleInfo(rule)
 	desc := msg
-	if rule != nil {
-		if full := mtext(rule.FullDescription); full != "" && full != msg {
-			desc = strings.TrimSpace(desc + "\n\n" + full)
-		}
-		help := mtext(rule.Help)
-		if u := str(rule.HelpURI); u != "" && !strings.Contains(help, u) {
-			help = strings.TrimSpace(help + "\n\n" + u)
-		}
-		f.Remediation = scan.ClipText(help)
+	if ri.full != "" && ri.full != msg {
+		desc = strings.TrimSpace(desc + "\n\n" + ri.full)
 	}
+	// Every result of a rule shares one remediation string: a rule's help
+	// is often kilobytes of markdown, and a copy per result made a
+	// 100,000-result import hold hundreds of megabytes of the same text.
+	f.Remediation = ri.remediation
 	f.Description = scan.ClipText(desc)
 	f.Severity, f.RawSeverity = rp.severity(at, r, rule)
 
-	// Tags, CWE, OWASP, confidence: the rule's part is worked out once
-	// per rule, the result's own tags and taxa here.
-	ri := rp.ruleInfo(rule)
 	f.Tags = slices.Clone(ri.tags)
 	f.OWASP = ri.owasp
 	cwes := slices.Clone(ri.cwes)
@@ -413,6 +410,9 @@ type ruleInfo struct {
 	cwes   []int
 	owasp  string
 	secret bool // tagged secret/secrets
+	// full is the rule's full description; remediation its help with its
+	// help URI, clipped.
+	full, remediation string
 }
 
 // ruleInfo works a rule's classification out once (a rule's lists would
@@ -425,7 +425,12 @@ func (rp *runParser) ruleInfo(rule *sl.ReportingDescriptor) *ruleInfo {
 	if ri, ok := rp.infos[rule]; ok {
 		return ri
 	}
-	ri := &ruleInfo{}
+	ri := &ruleInfo{full: mtext(rule.FullDescription)}
+	help := mtext(rule.Help)
+	if u := str(rule.HelpURI); u != "" && !strings.Contains(help, u) {
+		help = strings.TrimSpace(help + "\n\n" + u)
+	}
+	ri.remediation = scan.ClipText(help)
 	var tags []string
 	if rule.Properties != nil {
 		tags = rule.Properties.Tags[:min(len(rule.Properties.Tags), maxList)]
