@@ -15,7 +15,11 @@
 // characters outside [a-zA-Z0-9.-_~/%] is a regex, as Kong < 3.0 decided;
 // expression-router routes are folded into an over-approximation).
 // Location is the route's JSON pointer ("/services/0/routes/1"); every
-// record of a file shares one Artifact, the raw file. Services with no
+// record of a file shares one Artifact, the raw file with its secrets
+// replaced where they stand (consumers' key-auth keys, basic-auth
+// passwords, JWT/HMAC secrets, OAuth2 client secrets, and secret-named
+// plugin settings; see redact.go), so every other byte and line is as
+// written. Services with no
 // route get no evidence (Result.ServicesWithoutRoutes names them); stream
 // routes (tcp/tls/udp) and routes of services with enabled: false are
 // skipped (Result.Skipped). No API or Endpoint records are sent.

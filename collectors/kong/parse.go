@@ -292,7 +292,7 @@ func Parse(name string, data []byte, opt Options) (res *Result, err error) {
 	if safedecode.LooksLikeJSON(data) {
 		ct = "application/json"
 	}
-	p.res.Artifact = &collectors.Artifact{Name: name, ContentType: ct, Data: data}
+	p.res.Artifact = &collectors.Artifact{Name: name, ContentType: ct, Data: redactCredentials(name, data, opt.Limits)}
 	if err := p.run(root); err != nil {
 		return nil, err
 	}
