@@ -82,8 +82,8 @@ func TestRedactionForms(t *testing.T) {
 		"flow and quotes": {in: "consumers:\n  - username: a\n    basicauth_credentials: [{username: u, password: 'it''s'}]\n    hmacauth_credentials:\n      - {username: h, secret: \"h-s\"}\n",
 			secrets: []string{"it''s", "h-s"}, keep: []string{"username: u", "username: h"}},
 		"top-level credentials": {in: "_format_version: \"3.0\"\nkeyauth_credentials:\n  - consumer: a\n    key: top-key\n", secrets: []string{"top-key"}, keep: []string{"consumer: a"}},
-		"block scalar": {in: "consumers:\n  - username: a\n    jwt_secrets:\n      - key: iss\n        secret: |\n          multi\n          line\n", secrets: []string{"multi", "line"}, keep: []string{"key: iss"}},
-		"redis password": {in: "plugins:\n  - name: rate-limiting\n    config:\n      redis:\n        password: rp\n        host: redis\n      hide_credentials: true\n", secrets: []string{"password: rp"}, keep: []string{"host: redis", "hide_credentials: true"}},
+		"block scalar":          {in: "consumers:\n  - username: a\n    jwt_secrets:\n      - key: iss\n        secret: |\n          multi\n          line\n", secrets: []string{"multi", "line"}, keep: []string{"key: iss"}},
+		"redis password":        {in: "plugins:\n  - name: rate-limiting\n    config:\n      redis:\n        password: rp\n        host: redis\n      hide_credentials: true\n", secrets: []string{"password: rp"}, keep: []string{"host: redis", "hide_credentials: true"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			out := string(redactCredentials(name, []byte(c.in), safedecode.Limits{}))
