@@ -112,3 +112,29 @@ func (t template) matches(segs []string) bool {
 	}
 	return true
 }
+
+// DefaultGraphQLPath is where a GraphQL API is served when its base URL
+// does not say: the path nearly every server and client defaults to.
+const DefaultGraphQLPath = "/graphql"
+
+// IsGraphQLMethod reports whether m is a GraphQL operation type, the
+// "method" of a GraphQL root-field endpoint.
+func IsGraphQLMethod(m string) bool {
+	return m == GraphQLQuery || m == GraphQLMutation || m == GraphQLSubscription
+}
+
+// GraphQLPaths are the URL paths a GraphQL API is served at: its base
+// paths, or DefaultGraphQLPath when it declares none. Every root field is
+// a request (POST, or GET for queries) to one of them.
+func GraphQLPaths(basePaths []string) []string {
+	var out []string
+	for _, bp := range basePaths {
+		if strings.Trim(bp, "/") != "" {
+			out = append(out, "/"+strings.Trim(bp, "/"))
+		}
+	}
+	if len(out) == 0 {
+		out = []string{DefaultGraphQLPath}
+	}
+	return out
+}

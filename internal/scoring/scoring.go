@@ -359,27 +359,13 @@ func applyRoutes(apiFacts map[string]controls.Observation, eps map[string]*contr
 	return cov
 }
 
-// defaultGraphQLPath is where a GraphQL API is served when its base URL
-// does not say: the path nearly every server and client defaults to.
-const defaultGraphQLPath = "/graphql"
-
 // routeTarget is the HTTP request that reaches an endpoint, as a gateway
 // sees it. REST and gRPC endpoints are their own method and path; a GraphQL
 // root field ("QUERY viewer") is a POST to the API's GraphQL URL, which is
 // its base path, or /graphql when the API declares none.
 func routeTarget(method, path string, basePaths []string) (string, string, []string) {
-	switch method {
-	case collectors.GraphQLQuery, collectors.GraphQLMutation, collectors.GraphQLSubscription:
-		var gql []string
-		for _, bp := range basePaths {
-			if strings.Trim(bp, "/") != "" {
-				gql = append(gql, bp)
-			}
-		}
-		if len(gql) == 0 {
-			gql = []string{defaultGraphQLPath}
-		}
-		return http.MethodPost, "", gql
+	if collectors.IsGraphQLMethod(method) {
+		return http.MethodPost, "", collectors.GraphQLPaths(basePaths)
 	}
 	return method, path, basePaths
 }

@@ -8,6 +8,7 @@ package traffic
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"sort"
 	"time"
 
@@ -104,9 +105,23 @@ func ForAPI(ctx context.Context, db *gorm.DB, apiID int64, to time.Time, window 
 		return out, err
 	}
 	known := map[string]collectors.InventoryEndpoint{}
+	graphql := map[string]bool{} // requests to a GraphQL API's URL, described by its schema
 	if len(inv) == 1 {
+		gql := false
 		for _, e := range inv[0].Endpoints {
 			known[e.Method+" "+e.Path] = e
+			gql = gql || collectors.IsGraphQLMethod(e.Method)
+		}
+		if gql {
+			var bases []string
+			for _, u := range inv[0].BaseURLs {
+				if pu, err := url.Parse(u); err == nil {
+					bases = append(bases, pu.Path)
+				}
+			}
+			for _, p := range collectors.GraphQLPaths(bases) {
+				graphql["POST "+p], graphql["GET "+p] = true, true
+			}
 		}
 	}
 	var rows []store.Traffic
@@ -144,6 +159,9 @@ func ForAPI(ctx context.Context, db *gorm.DB, apiID int64, to time.Time, window 
 	}
 	for k, e := range byKey {
 		ie, described := known[k]
+		if graphql[k] {
+			described, ie.InSpec = true, true
+		}
 		e.InSpec, e.Deprecated, e.Removed, e.AuthRequired = ie.InSpec, ie.Deprecated, ie.Removed, ie.AuthRequired
 		e.TLSShare = -1
 		if e.TLSKnown > 0 {
@@ -152,7 +170,9 @@ func ForAPI(ctx context.Context, db *gorm.DB, apiID int64, to time.Time, window 
 		ok := e.S2xx+e.S3xx > 0
 		e.Shadow = e.Requests > 0 && e.Path != OtherPath && (!described || (!ie.InSpec && !ie.Removed))
 		e.Zombie = ok && (ie.Deprecated || ie.Removed)
-		e.Unused = out.Monitored && e.Requests == 0 && ie.InSpec && !ie.Deprecated
+		// A GraphQL field's requests all go to the API's one URL, so a
+		// log cannot tell a field is unused.
+		e.Unused = out.Monitored && e.Requests == 0 && ie.InSpec && !ie.Deprecated && !collectors.IsGraphQLMethod(e.Method)
 		if h := sketch.Histogram(e.Latency); h.Count() > 0 {
 			e.P50, _, _ = h.Quantile(0.5)
 			e.P95, _, _ = h.Quantile(0.95)

@@ -103,3 +103,45 @@ func TestForAPIFlags(t *testing.T) {
 		t.Errorf("two months later: monitored %v, unused %d; want false, 0", old.Monitored, old.Unused)
 	}
 }
+
+// A GraphQL API served at its base URL: requests there are described by
+// the schema (not shadow), and no field is "unused" for want of a path.
+func TestGraphQLTraffic(t *testing.T) {
+	st := storetest.Open(t)
+	svc := &ingest.Service{Store: st}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "schema.graphql"), []byte("type Query { products: [String] }\ntype Mutation { addProduct(name: String!): String }\n"), 0o644)
+	src := collectors.Source{Name: "schema", Kind: "graphql", Paths: []string{filepath.Join(dir, "schema.graphql")}, API: "catalog",
+		Options: map[string]string{"endpoint": "https://catalog.example.com/graphql"}}
+	if _, err := svc.Run(context.Background(), src, store.TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	var lines string
+	for i, p := range []string{"POST /graphql", "POST /graphql", "POST /graphiql"} {
+		lines += fmt.Sprintf("198.51.100.%d - - [%s] \"%s HTTP/1.1\" 200 5 \"-\" \"t\"\n", i, day.Add(time.Duration(i)*time.Hour).Format("02/Jan/2006:15:04:05 -0700"), p)
+	}
+	logs := filepath.Join(dir, "logs")
+	os.Mkdir(logs, 0o755)
+	os.WriteFile(filepath.Join(logs, "access.log"), []byte(lines), 0o644)
+	if _, err := svc.Run(context.Background(), collectors.Source{Name: "edge", Kind: "accesslog", Paths: []string{logs}, API: "catalog"}, store.TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+	var api store.API
+	st.DB.Where("name = ?", "catalog").Take(&api)
+	got, err := traffic.ForAPI(context.Background(), st.DB, api.ID, day.Add(48*time.Hour), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags := map[string]string{}
+	for _, e := range got.Endpoints {
+		flags[e.Method+" "+e.Path] = fmt.Sprintf("req=%d shadow=%v unused=%v", e.Requests, e.Shadow, e.Unused)
+	}
+	if flags["POST /graphql"] != "req=2 shadow=false unused=false" || flags["POST /graphiql"] != "req=1 shadow=true unused=false" ||
+		flags["QUERY products"] != "req=0 shadow=false unused=false" {
+		t.Errorf("flags %v", flags)
+	}
+	if got.Shadow != 1 {
+		t.Errorf("shadow %d, want 1", got.Shadow)
+	}
+}

@@ -2,6 +2,7 @@ package accesslog
 
 import (
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -45,6 +46,7 @@ type endpointInfo struct {
 type apiIndex struct {
 	name      string
 	bases     []string // base paths ("/v1"), longest first
+	graphql   []string // where a GraphQL API is served; nil for others
 	templates *collectors.PathTemplates
 	endpoints map[string]collectors.InventoryEndpoint // by key
 }
@@ -69,10 +71,12 @@ func newResolver(inv []collectors.InventoryAPI, fixedAPI, fallback string) *reso
 	for _, a := range inv {
 		idx := apiIndex{name: a.Name, endpoints: map[string]collectors.InventoryEndpoint{}}
 		keys := make([]string, 0, len(a.Endpoints))
+		gql := false
 		for _, e := range a.Endpoints {
 			k := e.Method + " " + e.Path
 			keys = append(keys, k)
 			idx.endpoints[k] = e
+			gql = gql || collectors.IsGraphQLMethod(e.Method)
 		}
 		var bases []string
 		for _, u := range a.BaseURLs {
@@ -92,6 +96,9 @@ func newResolver(inv []collectors.InventoryAPI, fixedAPI, fallback string) *reso
 			}
 		}
 		sort.Slice(idx.bases, func(i, j int) bool { return len(idx.bases[i]) > len(idx.bases[j]) })
+		if gql {
+			idx.graphql = collectors.GraphQLPaths(bases)
+		}
 		r.byName[a.Name] = len(r.apis)
 		r.apis = append(r.apis, idx)
 	}
@@ -140,6 +147,11 @@ func (r *resolver) lookup(host, method, path string) *endpointInfo {
 	if method != "" {
 		for _, i := range cands {
 			a := &r.apis[i]
+			// A GraphQL API's fields share one URL: a request to it is
+			// described by the schema, whatever operation it carries.
+			if (method == "POST" || method == "GET") && slices.Contains(a.graphql, path) {
+				return &endpointInfo{api: a.name, method: method, path: path, matched: true, inSpec: true}
+			}
 			if k, ok := a.templates.Match(method, path); ok {
 				ie := a.endpoints[k]
 				m, p, _ := strings.Cut(k, " ")

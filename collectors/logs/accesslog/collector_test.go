@@ -467,3 +467,32 @@ func TestLargeRotatedLog(t *testing.T) {
 		t.Fatalf("second run counted %d, want 0", got)
 	}
 }
+
+// A GraphQL API's fields share one URL: requests to it match the API (as
+// described by its schema), other paths stay shadow.
+func TestGraphQLURLIsDescribed(t *testing.T) {
+	inv := collectors.InventoryAPI{Name: "catalog", BaseURLs: []string{"https://catalog.example.com/api/graphql"}, Endpoints: []collectors.InventoryEndpoint{
+		{Method: collectors.GraphQLQuery, Path: "products", InSpec: true},
+		{Method: collectors.GraphQLMutation, Path: "addProduct", InSpec: true},
+	}}
+	dir := t.TempDir()
+	lines := ""
+	for i, l := range []string{"POST /api/graphql", "GET /api/graphql?query=%7Bproducts%7D", "POST /api/graphiql"} {
+		method, path, _ := strings.Cut(l, " ")
+		lines += strings.Replace(clf(i, path, 200), "GET ", method+" ", 1)
+	}
+	os.WriteFile(filepath.Join(dir, "access.log"), []byte(lines), 0o644)
+	s := newTrafficSink(inv)
+	if n := s.run(t, collectors.Source{Name: "edge", Kind: Kind, Paths: []string{dir}, API: "catalog"}); n != 3 {
+		t.Fatalf("requests %d, want 3", n)
+	}
+	if st := s.bucket("POST", "/api/graphql"); st == nil || st.Requests != 1 {
+		t.Errorf("POST to the GraphQL URL: %+v", st)
+	}
+	if st := s.bucket("GET", "/api/graphql"); st == nil || st.Requests != 1 {
+		t.Errorf("GET to the GraphQL URL: %+v", st)
+	}
+	if got := fmt.Sprint(s.Evidences[0].Facts[collectors.FactTrafficShadow]); got != "[POST /api/graphiql]" {
+		t.Errorf("shadow %s, want only the undescribed /graphiql", got)
+	}
+}
