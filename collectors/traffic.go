@@ -59,6 +59,14 @@ type FileCursor struct {
 	RunLines, RunMalformed int64
 }
 
+// Catch-all paths of traffic buckets: requests that matched no endpoint
+// and were not served (404, 405, 410, 501, a broken request line), and
+// served unknown paths past a collector's bound on distinct paths.
+const (
+	TrafficUnservedPath = "(unserved)"
+	TrafficOtherPath    = "(other)"
+)
+
 // TrafficBucket is the traffic of one endpoint (or one unmatched path) of
 // one API on one day (UTC).
 type TrafficBucket struct {

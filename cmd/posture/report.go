@@ -17,9 +17,6 @@ import (
 	"github.com/posture-dev/posture/internal/store"
 )
 
-// reportFormats maps a --format to the file extension it is inferred from.
-var reportFormats = map[string]string{"pdf": ".pdf", "xlsx": ".xlsx", "oscal": ".json", "csv": ".csv"}
-
 func runReport(ctx context.Context, args []string, _, errOut io.Writer) error {
 	fs := newFlags("report", "--out FILE [--format pdf|xlsx|oscal|csv] [--api NAME | --team NAME] [--as-of YYYY-MM-DD] [--from YYYY-MM-DD] [--kind executive|auditor] [--db DSN] [--config FILE]", `
 Writes a report of the whole portfolio, one team's APIs (--team, the
@@ -80,8 +77,8 @@ Examples:
 	}
 	if *format == "" {
 		ext := strings.ToLower(filepath.Ext(*out))
-		for f, e := range reportFormats {
-			if e == ext {
+		for _, f := range reporting.Formats {
+			if reporting.Ext(f) == ext {
 				*format = f
 			}
 		}
@@ -89,7 +86,7 @@ Examples:
 			return usage("--format is required: %s does not end in .pdf, .xlsx, .json or .csv", *out)
 		}
 	}
-	if _, ok := reportFormats[*format]; !ok {
+	if !reporting.ValidFormat(*format) {
 		return usage("--format %q: not a report format (pdf, xlsx, oscal, csv)", *format)
 	}
 	if *api != "" && *team != "" {

@@ -5,6 +5,7 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 	_ "time/tzdata" // schedules name time zones; a minimal image has no zoneinfo
@@ -94,11 +95,7 @@ func ValidateReportSchedule(s ReportSchedule) []error {
 		bad("team and api: a report covers a team or an API, not both")
 	}
 	for _, f := range s.Formats {
-		ok := false
-		for _, k := range ReportFormats {
-			ok = ok || f == k
-		}
-		if !ok {
+		if !slices.Contains(ReportFormats, f) {
 			bad("formats: %q is not one of %s", f, strings.Join(ReportFormats, ", "))
 		}
 	}

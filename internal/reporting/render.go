@@ -13,9 +13,11 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/posture-dev/posture/catalog"
+	"github.com/posture-dev/posture/internal/config"
 	"github.com/posture-dev/posture/internal/report"
 	"github.com/posture-dev/posture/internal/report/csvout"
 	"github.com/posture-dev/posture/internal/report/oscal"
@@ -37,8 +39,20 @@ const (
 	KindAuditor   = "auditor"
 )
 
-// Formats lists every format.
-var Formats = []string{FormatPDF, FormatXLSX, FormatOSCAL, FormatCSV}
+// Formats lists every format: the config's list, which validates
+// schedules before this package is reached.
+var Formats = config.ReportFormats
+
+// Ext is the file extension of a format's files.
+func Ext(format string) string {
+	switch format {
+	case FormatOSCAL:
+		return ".json"
+	case FormatPDF, FormatXLSX, FormatCSV:
+		return "." + format
+	}
+	return ""
+}
 
 // ContentType is the media type of a format.
 func ContentType(format string) string {
@@ -56,14 +70,7 @@ func ContentType(format string) string {
 }
 
 // ValidFormat reports whether f is a known format.
-func ValidFormat(f string) bool {
-	for _, k := range Formats {
-		if f == k {
-			return true
-		}
-	}
-	return false
-}
+func ValidFormat(f string) bool { return slices.Contains(Formats, f) }
 
 // Render writes r in format to w. kind chooses the PDF (executive by
 // default; auditor for the per-control trail).
@@ -102,20 +109,19 @@ func FileName(format, kind string, r report.Report) string {
 		scope = r.Scope.Kind + "-" + strings.Trim(unsafeName.ReplaceAllString(strings.ToLower(r.Scope.Name), "-"), "-")
 	}
 	date := r.AsOf.UTC().Format("2006-01-02")
+	what := ""
 	switch format {
 	case FormatPDF:
 		if kind == "" {
 			kind = KindExecutive
 		}
-		return fmt.Sprintf("posture-%s-%s-%s.pdf", scope, kind, date)
-	case FormatXLSX:
-		return fmt.Sprintf("posture-%s-%s.xlsx", scope, date)
+		what = "-" + kind
 	case FormatOSCAL:
-		return fmt.Sprintf("posture-%s-%s-assessment-results.json", scope, date)
+		what = "-assessment-results"
 	case FormatCSV:
-		return fmt.Sprintf("posture-%s-%s-results.csv", scope, date)
+		what = "-results"
 	}
-	return fmt.Sprintf("posture-%s-%s.%s", scope, date, format)
+	return fmt.Sprintf("posture-%s-%s%s%s", scope, date, what, Ext(format))
 }
 
 // renderFiles renders r in every format into memory. A report is a few

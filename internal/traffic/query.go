@@ -22,12 +22,6 @@ import (
 // DefaultWindow is how far back the traffic views look.
 const DefaultWindow = 30 * 24 * time.Hour
 
-// Catch-all paths (see collectors/logs/accesslog).
-const (
-	UnservedPath = "(unserved)"
-	OtherPath    = "(other)"
-)
-
 // Endpoint is one endpoint's (or unknown path's) traffic over the window.
 type Endpoint struct {
 	EndpointID *int64 `json:"endpoint_id,omitempty"`
@@ -133,7 +127,7 @@ func ForAPI(ctx context.Context, db *gorm.DB, apiID int64, to time.Time, window 
 	for _, r := range rows {
 		out.Monitored = true
 		out.Requests += r.Requests
-		if r.Path == UnservedPath {
+		if r.Path == collectors.TrafficUnservedPath {
 			out.Unserved += r.Requests
 			continue
 		}
@@ -168,7 +162,7 @@ func ForAPI(ctx context.Context, db *gorm.DB, apiID int64, to time.Time, window 
 			e.TLSShare = float64(e.TLS) / float64(e.TLSKnown)
 		}
 		ok := e.S2xx+e.S3xx > 0
-		e.Shadow = e.Requests > 0 && e.Path != OtherPath && (!described || (!ie.InSpec && !ie.Removed))
+		e.Shadow = e.Requests > 0 && e.Path != collectors.TrafficOtherPath && (!described || (!ie.InSpec && !ie.Removed))
 		e.Zombie = ok && (ie.Deprecated || ie.Removed)
 		// A GraphQL field's requests all go to the API's one URL, so a
 		// log cannot tell a field is unused.

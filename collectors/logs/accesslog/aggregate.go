@@ -16,22 +16,12 @@ import (
 // a catch-all path, with a warning.
 const (
 	// MaxShadowPaths is how many distinct unknown served paths one API
-	// keeps per run; the rest count under OtherPath.
+	// keeps per run; the rest count under collectors.TrafficOtherPath.
 	MaxShadowPaths = 1000
 	// maxResolveCache bounds the request → endpoint cache; it is cleared
 	// when full. Keys are normalized paths, so a busy API needs about as
 	// many entries as it has endpoints.
 	maxResolveCache = 50_000
-)
-
-// Paths of the catch-all buckets.
-const (
-	// UnservedPath gathers requests that matched no endpoint and were not
-	// served (404, 405, 410, 501, a broken request line): scanners and
-	// typos, not shadow endpoints.
-	UnservedPath = "(unserved)"
-	// OtherPath gathers served unknown paths past MaxShadowPaths.
-	OtherPath = "(other)"
 )
 
 // endpointInfo is what a request resolved to.
@@ -224,7 +214,7 @@ func newAggregator(res *resolver, now time.Time) *aggregator {
 	return &aggregator{res: res, now: now, buckets: map[aggKey]*aggregate{}, shadow: map[string]map[string]bool{}, overflow: map[string]bool{}}
 }
 
-var unserved = &endpointInfo{method: "*", path: UnservedPath}
+var unserved = &endpointInfo{method: "*", path: collectors.TrafficUnservedPath}
 
 // add counts one request. rec's strings may alias the line being read.
 func (g *aggregator) add(rec *Record) {
@@ -247,7 +237,7 @@ func (g *aggregator) add(rec *Record) {
 			if !set[k] {
 				if len(set) >= MaxShadowPaths {
 					g.overflow[info.api] = true
-					method, path = "*", OtherPath
+					method, path = "*", collectors.TrafficOtherPath
 				} else {
 					set[k] = true
 				}
@@ -341,7 +331,7 @@ func (g *aggregator) summaries() map[string]*apiSummary {
 		if a.last.After(s.last) {
 			s.last = a.last
 		}
-		if k.path == UnservedPath || k.path == OtherPath {
+		if k.path == collectors.TrafficUnservedPath || k.path == collectors.TrafficOtherPath {
 			continue
 		}
 		key := k.method + " " + k.path

@@ -12,9 +12,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"path"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -196,12 +198,9 @@ func rotation(name string) int {
 	if m == nil {
 		return 0
 	}
-	n := 0
-	for _, ch := range m[1] {
-		n = n*10 + int(ch-'0')
-		if n > 1<<20 {
-			break
-		}
+	n, err := strconv.Atoi(m[1])
+	if err != nil {
+		return math.MaxInt // too many digits: as old as it gets
 	}
 	return n
 }
@@ -408,7 +407,7 @@ func (r *fileRun) emit(src collectors.Source) error {
 			}
 		}
 		if r.agg.overflow[name] {
-			if err := collectors.Warn(r.sink, fmt.Sprintf("API %s: more than %d distinct unknown paths; the rest are counted under %q", name, MaxShadowPaths, OtherPath)); err != nil {
+			if err := collectors.Warn(r.sink, fmt.Sprintf("API %s: more than %d distinct unknown paths; the rest are counted under %q", name, MaxShadowPaths, collectors.TrafficOtherPath)); err != nil {
 				return err
 			}
 		}
@@ -470,7 +469,7 @@ func (r *fileRun) emit(src collectors.Source) error {
 		a := r.agg.buckets[k]
 		st := a.stats
 		st.Latency, st.Clients = a.latency, a.clients
-		b := collectors.TrafficBucket{API: k.api, Method: k.method, Path: k.path, Matched: a.info.matched && k.path != UnservedPath && k.path != OtherPath,
+		b := collectors.TrafficBucket{API: k.api, Method: k.method, Path: k.path, Matched: a.info.matched && k.path != collectors.TrafficUnservedPath && k.path != collectors.TrafficOtherPath,
 			Day: time.Unix(k.day, 0).UTC(), FirstSeen: a.first, LastSeen: a.last, Stats: st}
 		if err := r.ts.Traffic(b); err != nil {
 			return err

@@ -105,7 +105,7 @@ func TestCollectLnavLog(t *testing.T) {
 	if len(days) != 1 || !days[time.Date(2019, 1, 22, 0, 0, 0, 0, time.UTC)] {
 		t.Errorf("days %v, want only 2019-01-22", days)
 	}
-	if u := s.bucket("*", UnservedPath); u == nil || u.Requests != 24 {
+	if u := s.bucket("*", collectors.TrafficUnservedPath); u == nil || u.Requests != 24 {
 		t.Errorf("unserved bucket %+v, want the 24 404s", u)
 	}
 	if c := sketch.HLL(total.Clients).Estimate(); c < 95 || c > 107 {
@@ -292,7 +292,7 @@ func TestInventoryMatching(t *testing.T) {
 	if st := s.bucket("GET", "/admin/users/{id}"); st == nil || st.Requests != 2 || st.S403 != 1 {
 		t.Errorf("shadow path normalized: %+v", st)
 	}
-	if st := s.bucket("*", UnservedPath); st == nil || st.Requests != 1 {
+	if st := s.bucket("*", collectors.TrafficUnservedPath); st == nil || st.Requests != 1 {
 		t.Errorf("the scanner's 404 goes to the unserved bucket: %+v", st)
 	}
 	f := s.Evidences[0].Facts
@@ -311,7 +311,7 @@ func TestInventoryMatching(t *testing.T) {
 			t.Errorf("endpoint %s not reported (have %v)", k, keys)
 		}
 	}
-	if keys["* "+UnservedPath] {
+	if keys["* "+collectors.TrafficUnservedPath] {
 		t.Errorf("the unserved bucket was reported as an endpoint")
 	}
 }
@@ -418,10 +418,10 @@ func TestLargeRotatedLog(t *testing.T) {
 			case 8:
 				path, key = fmt.Sprintf("/admin/%d/export", i%7), "GET /admin/{id}/export"
 			default:
-				path, key = fmt.Sprintf("/nope/%x", i), "* "+UnservedPath
+				path, key = fmt.Sprintf("/nope/%x", i), "* "+collectors.TrafficUnservedPath
 			}
 			status := 200
-			if key == "* "+UnservedPath {
+			if key == "* "+collectors.TrafficUnservedPath {
 				status = 404
 			}
 			if i%1000 == 999 {
