@@ -87,16 +87,16 @@ func (s *Server) portfolioPage(c *gin.Context) {
 		s.internal(c, err)
 		return
 	}
-	// Traffic flags per API of this page (one query per API, at most a
-	// page of them), counted as the API page counts them.
-	tr := map[int64]traffic.API{}
-	for _, a := range apis {
-		t, err := s.trafficOf(c, a.ID, 30)
-		if err != nil {
-			s.internal(c, err)
-			return
-		}
-		tr[a.ID] = t
+	// Traffic flags of this page's APIs, counted as the API page counts
+	// them, read in one go.
+	ids := make([]int64, len(apis))
+	for i, a := range apis {
+		ids[i] = a.ID
+	}
+	tr, err := traffic.ForAPIs(c.Request.Context(), s.opt.Store.DB, ids, time.Now().UTC(), traffic.DefaultWindow)
+	if err != nil {
+		s.internal(c, err)
+		return
 	}
 	s.render(c, http.StatusOK, "portfolio", map[string]any{
 		"Title": "Portfolio", "APIs": apis, "Portfolio": pv, "Pager": makePager(c, page, total),

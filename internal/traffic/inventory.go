@@ -16,6 +16,20 @@ import (
 // current endpoint evidence); one that a description once had and no
 // longer has counts as removed.
 func Inventory(db *gorm.DB, apiIDs ...int64) ([]collectors.InventoryAPI, error) {
+	apis, byID, err := inventory(db, apiIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]collectors.InventoryAPI, 0, len(apis))
+	for _, a := range apis {
+		out = append(out, byID[a.ID])
+	}
+	return out, nil
+}
+
+// inventory reads the APIs (all, or those of apiIDs) in name order and
+// their inventory by API id.
+func inventory(db *gorm.DB, apiIDs []int64) ([]store.API, map[int64]collectors.InventoryAPI, error) {
 	apiQ, epQ, evFilter := db.Order("name"), db.Order("api_id, method, path"), ""
 	var args []any
 	if len(apiIDs) > 0 {
@@ -24,11 +38,11 @@ func Inventory(db *gorm.DB, apiIDs ...int64) ([]collectors.InventoryAPI, error) 
 	}
 	var apis []store.API
 	if err := apiQ.Find(&apis).Error; err != nil {
-		return nil, fmt.Errorf("inventory: %w", err)
+		return nil, nil, fmt.Errorf("inventory: %w", err)
 	}
 	var eps []store.Endpoint
 	if err := epQ.Find(&eps).Error; err != nil {
-		return nil, fmt.Errorf("inventory: endpoints: %w", err)
+		return nil, nil, fmt.Errorf("inventory: endpoints: %w", err)
 	}
 	var cur []struct {
 		APIID       int64 `gorm:"column:api_id"`
@@ -39,14 +53,14 @@ func Inventory(db *gorm.DB, apiIDs ...int64) ([]collectors.InventoryAPI, error) 
 		JOIN (SELECT api_id, source, MAX(run_id) AS run_id FROM evidence GROUP BY api_id, source) l
 		  ON e.api_id = l.api_id AND e.source = l.source AND e.run_id = l.run_id
 		WHERE e.endpoint_key <> ''`+evFilter+` ORDER BY e.seq`, args...).Scan(&cur).Error; err != nil {
-		return nil, fmt.Errorf("inventory: current evidence: %w", err)
+		return nil, nil, fmt.Errorf("inventory: current evidence: %w", err)
 	}
 	type state struct{ described, deprecated, authDeclared, public bool }
 	states := map[string]*state{}
 	for _, r := range cur {
 		var facts map[string]any
 		if err := json.Unmarshal([]byte(r.Facts), &facts); err != nil {
-			return nil, fmt.Errorf("inventory: evidence facts: %w", err)
+			return nil, nil, fmt.Errorf("inventory: evidence facts: %w", err)
 		}
 		k := fmt.Sprint(r.APIID, "|", r.EndpointKey)
 		st := states[k]
@@ -75,11 +89,11 @@ func Inventory(db *gorm.DB, apiIDs ...int64) ([]collectors.InventoryAPI, error) 
 		}
 		byAPI[e.APIID] = append(byAPI[e.APIID], ie)
 	}
-	out := make([]collectors.InventoryAPI, 0, len(apis))
+	out := make(map[int64]collectors.InventoryAPI, len(apis))
 	for _, a := range apis {
 		var bases []string
 		_ = json.Unmarshal([]byte(a.BaseURLs), &bases)
-		out = append(out, collectors.InventoryAPI{Name: a.Name, BaseURLs: bases, Endpoints: byAPI[a.ID]})
+		out[a.ID] = collectors.InventoryAPI{Name: a.Name, BaseURLs: bases, Endpoints: byAPI[a.ID]}
 	}
-	return out, nil
+	return apis, out, nil
 }

@@ -89,39 +89,68 @@ type API struct {
 
 // ForAPI returns the API's traffic for the window ending at to.
 func ForAPI(ctx context.Context, db *gorm.DB, apiID int64, to time.Time, window time.Duration) (API, error) {
+	m, err := ForAPIs(ctx, db, []int64{apiID}, to, window)
+	return m[apiID], err
+}
+
+// ForAPIs returns the traffic of several APIs (a page of the portfolio)
+// with one inventory read and one traffic query, by API id.
+func ForAPIs(ctx context.Context, db *gorm.DB, apiIDs []int64, to time.Time, window time.Duration) (map[int64]API, error) {
 	if window <= 0 {
 		window = DefaultWindow
 	}
-	out := API{To: to, From: to.Add(-window)}
+	from := to.Add(-window)
+	out := make(map[int64]API, len(apiIDs))
+	for _, id := range apiIDs {
+		out[id] = API{To: to, From: from}
+	}
+	if len(apiIDs) == 0 {
+		return out, nil
+	}
 	db = db.WithContext(ctx)
-	inv, err := Inventory(db, apiID)
+	_, invs, err := inventory(db, apiIDs)
 	if err != nil {
 		return out, err
 	}
+	var rows []store.Traffic
+	if err := db.Where("api_id IN ? AND day >= ? AND day <= ?", apiIDs, from.UTC().Truncate(24*time.Hour), to).
+		Order("day").Find(&rows).Error; err != nil {
+		return out, fmt.Errorf("traffic: %w", err)
+	}
+	byAPI := map[int64][]store.Traffic{}
+	for _, r := range rows {
+		byAPI[r.APIID] = append(byAPI[r.APIID], r)
+	}
+	for _, id := range apiIDs {
+		inv, ok := invs[id]
+		if !ok {
+			continue // no such API: an empty view, as before
+		}
+		out[id] = summarize(out[id], inv, byAPI[id])
+	}
+	return out, nil
+}
+
+// summarize is one API's view from its inventory and its traffic rows
+// (in day order).
+func summarize(out API, inv collectors.InventoryAPI, rows []store.Traffic) API {
 	known := map[string]collectors.InventoryEndpoint{}
 	graphql := map[string]bool{} // requests to a GraphQL API's URL, described by its schema
-	if len(inv) == 1 {
-		gql := false
-		for _, e := range inv[0].Endpoints {
-			known[e.Method+" "+e.Path] = e
-			gql = gql || collectors.IsGraphQLMethod(e.Method)
-		}
-		if gql {
-			var bases []string
-			for _, u := range inv[0].BaseURLs {
-				if pu, err := url.Parse(u); err == nil {
-					bases = append(bases, pu.Path)
-				}
-			}
-			for _, p := range collectors.GraphQLPaths(bases) {
-				graphql["POST "+p], graphql["GET "+p] = true, true
-			}
-		}
+	gql := false
+	for _, e := range inv.Endpoints {
+		known[e.Method+" "+e.Path] = e
+		gql = gql || collectors.IsGraphQLMethod(e.Method)
 	}
-	var rows []store.Traffic
-	if err := db.Where("api_id = ? AND day >= ? AND day <= ?", apiID, out.From.UTC().Truncate(24*time.Hour), to).
-		Order("day").Find(&rows).Error; err != nil {
-		return out, fmt.Errorf("traffic of api %d: %w", apiID, err)
+	if gql {
+		var bases []string
+		for _, u := range inv.BaseURLs {
+			if pu, err := url.Parse(u); err == nil {
+				bases = append(bases, pu.Path)
+			}
+		}
+		for _, p := range collectors.GraphQLPaths(bases) {
+			graphql["POST "+p], graphql["GET "+p] = true, true
+		}
 	}
 	byKey := map[string]*Endpoint{}
 	for _, r := range rows {
@@ -197,5 +226,5 @@ func ForAPI(ctx context.Context, db *gorm.DB, apiID int64, to time.Time, window 
 		}
 		return a.Method < b.Method
 	})
-	return out, nil
+	return out
 }

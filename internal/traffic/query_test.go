@@ -2,6 +2,7 @@ package traffic_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -93,6 +94,16 @@ func TestForAPIFlags(t *testing.T) {
 	}
 	if got.Shadow != 1 || got.Zombie != 1 || got.Unused != 1 {
 		t.Errorf("counts shadow %d zombie %d unused %d, want 1 each", got.Shadow, got.Zombie, got.Unused)
+	}
+	// Read together with another API (the portfolio's way), the same view.
+	many, err := traffic.ForAPIs(context.Background(), st.DB, []int64{api.ID, api.ID + 1000}, day.Add(48*time.Hour), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(many[api.ID])
+	b, _ := json.Marshal(got)
+	if string(a) != string(b) || many[api.ID+1000].Monitored {
+		t.Errorf("ForAPIs differs from ForAPI:\n%+v\n%+v", many[api.ID], got)
 	}
 	// Outside the window nothing is monitored, and nothing is "unused".
 	old, err := traffic.ForAPI(context.Background(), st.DB, api.ID, day.AddDate(0, 2, 0), 0)
