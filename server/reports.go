@@ -42,9 +42,7 @@ func (s *Server) reportScope(c *gin.Context, team, api string) (report.Scope, in
 				return scope, 0, nil
 			}
 		case report.ScopeAPI:
-			var a store.API
-			err := s.opt.Store.DB.WithContext(c.Request.Context()).Where("name = ?", api).Take(&a).Error
-			if err == nil && a.Owner == p.Team && p.Team != "" {
+			if s.teamOwns(c, p.Team, api) {
 				return scope, 0, nil
 			}
 		}
@@ -65,12 +63,17 @@ func (s *Server) canSeeDelivery(c *gin.Context, kind, name string) bool {
 		case report.ScopeTeam:
 			return name == p.Team && p.Team != ""
 		case report.ScopeAPI:
-			var a store.API
-			err := s.opt.Store.DB.WithContext(c.Request.Context()).Where("name = ?", name).Take(&a).Error
-			return err == nil && a.Owner == p.Team && p.Team != ""
+			return s.teamOwns(c, p.Team, name)
 		}
 	}
 	return false
+}
+
+// teamOwns reports whether the API named api belongs to team.
+func (s *Server) teamOwns(c *gin.Context, team, api string) bool {
+	var a store.API
+	err := s.opt.Store.DB.WithContext(c.Request.Context()).Where("name = ?", api).Take(&a).Error
+	return err == nil && team != "" && a.Owner == team
 }
 
 // visibleSchedules keeps the schedules whose scope the caller may see.
