@@ -363,27 +363,7 @@ func (c Collector) detectFile(f specFile, lim safedecode.Limits) (data []byte, o
 	return data, declaresOpenAPI(data), nil
 }
 
-// emit streams one Result into the sink: the API, its API-scope evidence,
-// then each endpoint followed by its evidence.
+// emit streams one Result into the sink (collectors.EmitDescription).
 func emit(ctx context.Context, res *Result, sink collectors.Sink) error {
-	if err := sink.API(res.API); err != nil {
-		return err
-	}
-	if err := sink.Evidence(res.Evidence[0]); err != nil {
-		return err
-	}
-	for i, ep := range res.Endpoints {
-		if i%256 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		if err := sink.Endpoint(ep); err != nil {
-			return err
-		}
-		if err := sink.Evidence(res.Evidence[i+1]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return collectors.EmitDescription(ctx, sink, res.API, res.Evidence, res.Endpoints)
 }

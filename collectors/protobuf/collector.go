@@ -178,24 +178,8 @@ func emit(ctx context.Context, res *Result, sink collectors.Sink) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := sink.API(a.API); err != nil {
+		if err := collectors.EmitDescription(ctx, sink, a.API, a.Evidence, a.Endpoints); err != nil {
 			return err
-		}
-		if err := sink.Evidence(a.Evidence[0]); err != nil {
-			return err
-		}
-		for i, ep := range a.Endpoints {
-			if i%256 == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			if err := sink.Endpoint(ep); err != nil {
-				return err
-			}
-			if err := sink.Evidence(a.Evidence[i+1]); err != nil {
-				return err
-			}
 		}
 	}
 	return nil
