@@ -130,5 +130,19 @@ type Assessment struct {
 	UnroutedEndpoints []string `json:"unrouted_endpoints,omitempty"`
 }
 
+// CellScores returns the four cells' scores in catalog.Cells order (0 for
+// a cell the assessment lacks), matched by cell rather than by position.
+func (a Assessment) CellScores() [4]float64 {
+	var out [4]float64
+	for _, cs := range a.Cells {
+		for i, c := range catalog.Cells {
+			if cs.Cell == c {
+				out[i] = cs.Score
+			}
+		}
+	}
+	return out
+}
+
 // LevelNames are the maturity levels' names.
 var LevelNames = []string{"unknown", "inventoried", "basic", "advanced design", "advanced runtime"}

@@ -408,20 +408,8 @@ func (b *builder) result(api string, cr controls.Result) Result {
 
 // cellsOf is an assessment's four cell scores.
 func cellsOf(as controls.Assessment) Cells {
-	var c Cells
-	for _, cs := range as.Cells {
-		switch cs.Cell {
-		case catalog.Cells[0]:
-			c.PreBasic = cs.Score
-		case catalog.Cells[1]:
-			c.PreAdv = cs.Score
-		case catalog.Cells[2]:
-			c.RunBasic = cs.Score
-		case catalog.Cells[3]:
-			c.RunAdv = cs.Score
-		}
-	}
-	return c
+	sc := as.CellScores()
+	return Cells{PreBasic: sc[0], PreAdv: sc[1], RunBasic: sc[2], RunAdv: sc[3]}
 }
 
 func round1(x float64) float64 { return math.Round(x*10) / 10 }

@@ -86,18 +86,8 @@ func (s *Service) RescoreAPI(ctx context.Context, apiID int64) (controls.Assessm
 			row.Unknown++
 		}
 	}
-	for _, c := range a.Cells {
-		switch c.Cell {
-		case catalog.Cells[0]:
-			row.PreBasic = c.Score
-		case catalog.Cells[1]:
-			row.PreAdv = c.Score
-		case catalog.Cells[2]:
-			row.RunBasic = c.Score
-		case catalog.Cells[3]:
-			row.RunAdv = c.Score
-		}
-	}
+	sc := a.CellScores()
+	row.PreBasic, row.PreAdv, row.RunBasic, row.RunAdv = sc[0], sc[1], sc[2], sc[3]
 	snap := store.Snapshot{APIID: apiID, Day: now.Format("2006-01-02"), Level: row.Level,
 		PreBasic: row.PreBasic, PreAdv: row.PreAdv, RunBasic: row.RunBasic, RunAdv: row.RunAdv, ComputedAt: now}
 	err = s.Store.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
