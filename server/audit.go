@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -144,8 +143,7 @@ func (s *Server) auditPage(c *gin.Context) {
 		s.internal(c, err)
 		return
 	}
-	pg, _ := strconv.Atoi(c.Query("page"))
-	pg = max(pg, 1)
+	pg := pageNum(c)
 	f := auditFilter{c.Query("severity"), c.Query("fact")}
 	items, total := filterAudit(all, f, pageSize, (pg-1)*pageSize)
 	s.render(c, http.StatusOK, "audit", map[string]any{

@@ -503,8 +503,7 @@ func (s *Server) findingsPage(c *gin.Context) {
 	if c.Query("mine") == "1" && principal(c).Team != "" {
 		f.Team = principal(c).Team
 	}
-	pg, _ := strconv.Atoi(c.Query("page"))
-	pg = max(pg, 1)
+	pg := pageNum(c)
 	items, total, ok, err := s.queryFindings(c, f, pageSize, (pg-1)*pageSize)
 	switch {
 	case !ok:
